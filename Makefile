@@ -1,0 +1,76 @@
+# floe: every install step lives here, so a fresh Debian/Ubuntu machine needs only `make`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+PRODUCTS := customer-360 iot-telemetry financial-risk
+SRC := floe steps tests features conftest.py
+
+.PHONY: setup system-deps test lint e2e demo bench clean
+
+## setup: system packages, the pinned Python environment (requirements.lock), byte-compiled
+setup: $(STAMP)
+
+system-deps:
+	@missing=""; \
+	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v git >/dev/null || missing="$$missing git"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): requirements.lock pyproject.toml | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q uv==0.13.9
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@echo "byte-compiling the environment once (this machine never writes .pyc on import)"
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+	touch $(STAMP)
+
+node_modules/.bin/allure: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+## lint: ruff, mypy --strict on floe/, and the spec's test anti-pattern lint
+lint: setup
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
+	$(BIN)/mypy
+	$(BIN)/python -m steps.harness.antipatterns features steps tests conftest.py
+
+## test: lint, unit tests, and every scenario that runs on the local target
+test: lint
+	$(BIN)/python -m pytest tests features -m "not k8s" -p no:randomly
+	$(BIN)/python -m steps.harness.traceability
+
+## e2e: all scenarios on the local target, Allure results + HTML report, traceability matrix
+e2e: setup
+	rm -rf reports/allure-results reports/results-local.json
+	FLOE_TARGET=local $(BIN)/python -m pytest features -m "not k8s" -p no:randomly \
+	  --alluredir reports/allure-results; rc=$$?; \
+	$(BIN)/python -m steps.harness.traceability; \
+	if command -v npm >/dev/null; then \
+	  $(MAKE) node_modules/.bin/allure && \
+	  npx allure generate reports/allure-results -o reports/allure-report > /dev/null && \
+	  echo "Allure report: reports/allure-report/index.html"; \
+	else echo "npm not found: Allure HTML not rendered (results are in reports/allure-results)"; fi; \
+	exit $$rc
+
+## demo: seed and compile the three demo products and show what was built
+demo: setup
+	$(BIN)/floe demo seed
+	$(BIN)/floe compile $(addprefix demo/,$(PRODUCTS)) --output-dir target/floe
+	@echo "Artifacts, profiles.yml and Dagster definitions: target/floe/ (workspace.yaml lists all three)"
+
+## bench: compile time per product (median of repeated runs) -> reports/bench.json
+bench: setup
+	$(BIN)/python -m floe.bench --output reports/bench.json
+
+clean:
+	rm -rf target reports node_modules $(VENV)

@@ -1,0 +1,44 @@
+"""Acceptance-suite wiring: step libraries, tag handling, Allure labels, traceability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import allure
+import pytest
+
+from steps.harness.requirements import ID_RE
+from steps.harness.traceability import ResultRecorder
+
+pytest_plugins = ["steps.common", "steps.compiler"]
+
+SPEC_URL = "spec/e2e-platform-and-demo.md#"
+TARGET_TAGS = {
+    "k8s": "needs a Kubernetes (Kind) cluster; deselected on the local target",
+    "platform": "needs the local platform services running",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(id): spec id (FR/SC/TQR) a scenario proves")
+    config.addinivalue_line("markers", "story(id): user story (US-n) a scenario belongs to")
+    for tag, why in TARGET_TAGS.items():
+        config.addinivalue_line("markers", f"{tag}: {why}")
+    config.pluginmanager.register(ResultRecorder(), "floe-traceability")
+
+
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """@FR-022 -> requirement marker + Allure label and link; @US-3 -> story; @k8s -> marker."""
+    if ID_RE.fullmatch(tag):
+        function = pytest.mark.requirement(tag)(function)
+        function = allure.label("requirement", tag)(function)
+        return allure.link(SPEC_URL + tag.lower(), name=tag)(function)  # type: ignore[no-any-return]
+    if tag.startswith("US-"):
+        function = pytest.mark.story(tag)(function)
+        return allure.story(tag)(function)  # type: ignore[no-any-return]
+    if tag in TARGET_TAGS:
+        return getattr(pytest.mark, tag)(function)  # type: ignore[no-any-return]
+    raise pytest.UsageError(
+        f"unknown tag @{tag}: use @US-n, a spec id, or one of {sorted(TARGET_TAGS)}"
+    )

@@ -1,0 +1,3 @@
+-- Counterparty master, typed.
+select counterparty_id, legal_name, rating, sector, country
+from {{ ref('raw_counterparties') }}

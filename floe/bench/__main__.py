@@ -1,0 +1,36 @@
+"""python -m floe.bench --output reports/bench.json"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+from floe.bench.compile import bench_compile
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="floe benchmarks")
+    parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
+    parser.add_argument("--demo", type=Path, default=Path("demo"))
+    args = parser.parse_args()
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "compile": bench_compile(args.demo),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    for product, r in results["compile"].items():
+        print(
+            f"compile {product:15s} cold {r['cold_median_s']:6.2f}s  "
+            f"warm {r['warm_median_s']:5.2f}s"
+            f"  bare dbt parse {r['bare_dbt_parse_median_s']:5.2f}s  "
+            f"warm/parse {r['warm_vs_dbt_parse_ratio']:.2f}"
+        )
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The floe command line. Each command is a thin wrapper over one library call."""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+import click
+import typer
+
+from floe import __version__
+from floe.cli import demo, plugins, schema
+from floe.cli.compile import compile_command
+from floe.cli.output import fail, out
+
+app = typer.Typer(
+    name="floe",
+    help="floe: compile data products into one artifact and run them on the platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("compile")(compile_command)
+app.add_typer(schema.app, name="schema")
+app.add_typer(plugins.app, name="plugins")
+app.add_typer(demo.app, name="demo")
+
+
+class LogFormat(StrEnum):
+    console = "console"
+    json = "json"
+
+
+@app.callback()
+def _root(
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="Log lines on stderr as 'console' or 'json' "
+            "[default: FLOE_LOG_FORMAT or console].",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show progress events.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=lambda v: _print_version() if v else None,
+        ),
+    ] = False,
+) -> None:
+    from floe.observability.logging import configure
+
+    configure(log_format.value if log_format else None, verbose=verbose)
+
+
+def _print_version() -> None:
+    out().print(f"floe {__version__}")
+    raise typer.Exit(0)
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI and return its exit code; every error becomes one readable line."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="floe", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("Aborted.\n")
+        return 130
+    except Exception as exc:
+        return int(fail(exc).exit_code)
+    return 0
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an in-process invocation produced (like dbt's dbtRunnerResult)."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def success(self) -> bool:
+        return self.exit_code == 0
+
+
+def invoke(args: list[str]) -> Result:
+    """Run the CLI in this process, capturing its output; used by tests and the acceptance steps."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = run(args)
+    return Result(code, stdout.getvalue(), stderr.getvalue())
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,51 @@
+"""Everything the CLI prints goes through here: results on stdout, errors on stderr."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from floe import config
+from floe.errors import ExitCode, FloeError
+from floe.spec.loader import describe_errors
+
+
+def _console(stream: TextIO) -> Console:
+    """Created per call so in-process invocations capture what is printed; wide when piped."""
+    width = None if stream.isatty() else 160
+    return Console(file=stream, highlight=False, soft_wrap=True, width=width)
+
+
+def out() -> Console:
+    return _console(sys.stdout)
+
+
+def err() -> Console:
+    return _console(sys.stderr)
+
+
+def fail(exc: BaseException) -> typer.Exit:
+    """Print one clear error and return the Exit to raise. Never a traceback unless FLOE_DEBUG."""
+    console = err()
+    if config.debug():
+        console.print_exception()
+    if isinstance(exc, FloeError):
+        console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        return typer.Exit(int(exc.exit_code))
+    if isinstance(exc, ValidationError):
+        lines = "\n".join(f"  - {p}" for p in describe_errors(exc))
+        console.print(f"[bold red]Error:[/] invalid input ({exc.title}):\n{lines}", markup=True)
+        return typer.Exit(int(ExitCode.VALIDATION))
+    if isinstance(exc, ValueError):
+        console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        return typer.Exit(int(ExitCode.USER_ERROR))
+    console.print(
+        f"[bold red]Error:[/] unexpected {type(exc).__name__}. "
+        "Re-run with FLOE_DEBUG=1 to see the details, and report it.",
+        markup=True,
+    )
+    return typer.Exit(int(ExitCode.INTERNAL))

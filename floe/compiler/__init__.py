@@ -1,0 +1,71 @@
+"""The compiler: floe.yaml + manifest.yaml -> CompiledArtifacts and generated files.
+
+Examples:
+    >>> from floe.compiler import compile_pipeline
+    >>> result = compile_pipeline(Path("demo/customer-360"), output_dir=Path("target/floe"))
+    >>> result.artifacts.version
+    '0.5.0'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from floe.artifact.models import CompiledArtifacts
+from floe.compiler.codegen import compile_product
+from floe.compiler.enforce import enforce
+from floe.compiler.generate import generate
+from floe.compiler.load import load_inputs
+from floe.compiler.resolve import resolve
+from floe.compiler.stages import Stage, StageLog, StageRecord
+from floe.compiler.validate import validate_inputs
+from floe.plugins.base import OrchestratorPlugin, PluginLoader
+from floe.plugins.registry import default_loader
+
+DEFAULT_OUTPUT_DIR = Path("target/floe")
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    artifacts: CompiledArtifacts
+    output_dir: Path
+    files: list[Path]
+    stages: list[StageRecord]
+
+
+def compile_pipeline(
+    product: Path,
+    *,
+    manifest: Path | None = None,
+    output_dir: Path = DEFAULT_OUTPUT_DIR,
+    loader: PluginLoader | None = None,
+) -> CompileResult:
+    """Run LOAD -> VALIDATE -> RESOLVE -> ENFORCE -> COMPILE -> GENERATE for one product.
+
+    Raises:
+        floe.errors.SpecValidationError: a file breaks its schema (the pydantic
+            ``ValidationError`` is chained as ``__cause__``).
+        floe.errors.GovernanceError: ENFORCE refused the product.
+    """
+    loader = loader or default_loader()
+    log = StageLog(product.name if product.is_dir() else product.parent.name)
+    with log.stage(Stage.LOAD):
+        loaded = load_inputs(product, manifest)
+    with log.stage(Stage.VALIDATE):
+        validated = validate_inputs(loaded)
+    log.product = validated.spec.metadata.name
+    with log.stage(Stage.RESOLVE):
+        resolved = resolve(validated, loader)
+    with log.stage(Stage.ENFORCE):
+        enforce(resolved, loader)
+    with log.stage(Stage.COMPILE):
+        product_out = output_dir / validated.spec.metadata.name
+        project_rel = Path(os.path.relpath(loaded.product_dir.resolve(), product_out.resolve()))
+        compiled = compile_product(resolved, project_rel.as_posix())
+    with log.stage(Stage.GENERATE):
+        orchestrator = cast(OrchestratorPlugin[Any], resolved.plugins["orchestrator"])
+        files = generate(compiled, output_dir, orchestrator)
+    return CompileResult(compiled.artifacts, output_dir, files, list(log.records))

@@ -1,0 +1,197 @@
+"""RESOLVE: plugins, platform defaults merged with the product's overrides, and the dbt graph.
+
+Override rules (documented in docs/compilation.md):
+- a product MAY override: compute (only to an engine in ``plugins.compute.approved``), the
+  schedule, per-model tier/compute/quality checks;
+- a product MAY ONLY TIGHTEN governance: ``require_model_tests`` can go false -> true, and
+  ``max_retention_hours`` can only go down;
+- a product MAY NOT touch catalog, storage, orchestrator, dbt, secrets or telemetry: floe.yaml
+  has no such keys, and VALIDATE says so if they appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from floe.artifact.models import Column, Governance, ResolvedPlugin, Transform
+from floe.compiler.validate import ValidatedInputs
+from floe.errors import ResolveError
+from floe.plugins.base import Plugin, PluginLoader
+from floe.spec.common import Schedule
+from floe.spec.floe_spec import ModelOverride
+from floe.spec.manifest import PluginChoice
+from floe.typedef import Layer
+
+LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
+CORE_KINDS = ("compute", "orchestrator", "dbt", "catalog", "storage", "secrets")
+OPTIONAL_KINDS = ("quality", "lineage", "telemetry")
+
+
+@dataclass
+class ResolvedProduct:
+    inputs: ValidatedInputs
+    namespace: str
+    plugins: dict[str, Plugin[Any]]
+    resolved_plugins: dict[str, ResolvedPlugin]
+    schedule: Schedule
+    governance: Governance
+    dbt_manifest: dict[str, Any]
+    transforms: list[Transform]
+    model_sql: dict[str, str] = field(default_factory=dict)
+    test_count: int = 0
+
+
+def namespace_for(product: str) -> str:
+    """Iceberg namespace of a product: its name with '-' -> '_' so SQL needs no quoting."""
+    return product.replace("-", "_")
+
+
+def resolve(inputs: ValidatedInputs, loader: PluginLoader) -> ResolvedProduct:
+    spec, manifest = inputs.spec, inputs.manifest
+    choices: dict[str, PluginChoice | None] = {
+        k: getattr(manifest.plugins, k) for k in CORE_KINDS + OPTIONAL_KINDS
+    }
+    compute_name = spec.compute or manifest.plugins.compute.type
+    approved = manifest.plugins.compute.approved or [manifest.plugins.compute.type]
+    plugins: dict[str, Plugin[Any]] = {}
+    resolved: dict[str, ResolvedPlugin] = {}
+    for kind, choice in choices.items():
+        if choice is None or (kind == "compute" and compute_name not in approved):
+            continue  # an unapproved engine is never loaded; ENFORCE reports it
+        name = compute_name if kind == "compute" else choice.type
+        # Config belongs to the platform's default engine; a swapped engine uses its defaults.
+        cfg = choice.config if name == choice.type else {}
+        try:
+            plugin = loader.create(kind, name, cfg)
+        except ValueError as exc:  # pydantic ValidationError is a ValueError
+            raise ResolveError(
+                f"manifest.yaml: plugins.{kind}.config is not valid for plugin '{name}': "
+                f"{str(exc).splitlines()[0]}",
+                hint=f"see 'floe plugins show {kind} {name}' for its settings",
+            ) from exc
+        plugins[kind] = plugin
+        resolved[kind] = ResolvedPlugin(
+            type=name,
+            version=_dist_version(plugin),
+            config=plugin.config.model_dump(mode="json"),
+        )
+
+    gov = manifest.governance
+    want = spec.governance
+    governance = Governance(
+        model_name_pattern=gov.model_name_pattern,
+        require_model_tests=gov.require_model_tests or bool(want.require_model_tests),
+        max_retention_hours=min(
+            gov.max_retention_hours, want.max_retention_hours or gov.max_retention_hours
+        ),
+    )
+    if want.require_model_tests is False and gov.require_model_tests:
+        raise ResolveError(
+            "floe.yaml: governance.require_model_tests cannot be turned off; "
+            "the platform requires model tests",
+            hint="remove governance.require_model_tests from floe.yaml",
+        )
+    if want.max_retention_hours and want.max_retention_hours > gov.max_retention_hours:
+        raise ResolveError(
+            f"floe.yaml: governance.max_retention_hours={want.max_retention_hours} is longer "
+            f"than the platform's {gov.max_retention_hours}",
+            hint=f"use a value of at most {gov.max_retention_hours}",
+        )
+
+    dbt_manifest = plugins["dbt"].parse_project(inputs.loaded.product_dir)  # type: ignore[attr-defined]
+    namespace = namespace_for(spec.metadata.name)
+    overrides = {m.name: m for m in spec.models}
+    transforms, sql, tests = _transforms(dbt_manifest, namespace, compute_name, overrides)
+    unknown = sorted(set(overrides) - {t.name for t in transforms})
+    if unknown:
+        raise ResolveError(
+            f"floe.yaml: models lists {', '.join(unknown)}, which the dbt project does not define",
+            hint="fix the model name, or remove the entry",
+        )
+    return ResolvedProduct(
+        inputs=inputs,
+        namespace=namespace,
+        plugins=plugins,
+        resolved_plugins=resolved,
+        schedule=spec.schedule or manifest.defaults.schedule,
+        governance=governance,
+        dbt_manifest=dbt_manifest,
+        transforms=transforms,
+        model_sql=sql,
+        test_count=tests,
+    )
+
+
+def _dist_version(plugin: Plugin[Any]) -> str:
+    module = type(plugin).__module__.split(".")[0]
+    try:
+        return version(module)
+    except PackageNotFoundError:
+        return type(plugin).version
+
+
+def _layer(node: dict[str, Any], override: ModelOverride | None) -> Layer | None:
+    if override and override.tier:
+        return override.tier
+    if node["resource_type"] == "seed":
+        return "bronze"
+    for part in node.get("fqn", [])[1:-1]:
+        if part in LAYERS:
+            return part  # type: ignore[no-any-return]
+    return None
+
+
+def _transforms(
+    manifest: dict[str, Any], namespace: str, compute: str, overrides: dict[str, ModelOverride]
+) -> tuple[list[Transform], dict[str, str], int]:
+    nodes = manifest.get("nodes", {})
+    names = {uid: n["name"] for uid, n in nodes.items()}
+    tests_by_node: dict[str, list[str]] = {}
+    test_count = 0
+    for node in nodes.values():
+        if node["resource_type"] != "test":
+            continue
+        test_count += 1
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            tests_by_node.setdefault(parent, []).append(node["name"])
+    transforms: list[Transform] = []
+    sql: dict[str, str] = {}
+    for uid, node in sorted(nodes.items()):
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        override = overrides.get(node["name"])
+        layer = _layer(node, override)
+        if layer is None:
+            raise ResolveError(
+                f"dbt model '{node['name']}' ({node.get('original_file_path')}) has no layer",
+                hint="put it under models/bronze, models/silver or models/gold, "
+                f"or set models[].tier for '{node['name']}' in floe.yaml",
+            )
+        columns = [
+            Column(
+                name=c["name"], description=c.get("description", ""), data_type=c.get("data_type")
+            )
+            for c in sorted(node.get("columns", {}).values(), key=lambda c: c["name"])
+        ]
+        transforms.append(
+            Transform(
+                name=node["name"],
+                unique_id=uid,
+                resource_type=node["resource_type"],
+                layer=layer,
+                materialized=node.get("config", {}).get("materialized", "seed"),
+                compute=(override.compute if override and override.compute else compute),
+                depends_on=sorted(
+                    names[d] for d in node.get("depends_on", {}).get("nodes", []) if d in names
+                ),
+                columns=columns,
+                tests=sorted(tests_by_node.get(uid, [])),
+                quality=list(override.quality) if override else [],
+                table=f"{namespace}.{node.get('alias') or node['name']}",
+            )
+        )
+        if node["resource_type"] == "model":
+            sql[node["name"]] = node.get("raw_code", "")
+    return transforms, sql, test_count

@@ -1,0 +1,39 @@
+"""VALIDATE: schema checks of both files and the checks that need both at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from floe.compiler.load import LoadedInputs
+from floe.errors import SpecValidationError
+from floe.spec.floe_spec import FloeSpec
+from floe.spec.loader import validate
+from floe.spec.manifest import PlatformManifest
+
+
+@dataclass(frozen=True)
+class ValidatedInputs:
+    loaded: LoadedInputs
+    spec: FloeSpec
+    manifest: PlatformManifest
+
+
+def validate_inputs(loaded: LoadedInputs) -> ValidatedInputs:
+    spec = validate(FloeSpec, loaded.spec_raw, loaded.spec_path.name)
+    manifest = validate(PlatformManifest, loaded.manifest_raw, loaded.manifest_path.name)
+    if not (loaded.product_dir / "dbt_project.yml").is_file():
+        raise SpecValidationError(
+            loaded.spec_path.name,
+            [
+                "(top level): no dbt_project.yml beside floe.yaml. "
+                "Fix: put floe.yaml at the root of the product's dbt project"
+            ],
+        )
+    names = [m.name for m in spec.models]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SpecValidationError(
+            loaded.spec_path.name,
+            [f"models: '{d}' is listed more than once. Fix: merge its entries" for d in dupes],
+        )
+    return ValidatedInputs(loaded=loaded, spec=spec, manifest=manifest)

@@ -1,0 +1,47 @@
+"""The one place that reads FLOE_* environment variables. Key names are constants here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FLOE_HOME = "FLOE_HOME"
+FLOE_CACHE_DIR = "FLOE_CACHE_DIR"
+FLOE_DEBUG = "FLOE_DEBUG"
+FLOE_DEMO_SEED_SCALE = "FLOE_DEMO_SEED_SCALE"
+FLOE_LOG_FORMAT = "FLOE_LOG_FORMAT"
+
+
+def home() -> Path:
+    """Where the local platform keeps its data, logs and pids (default ~/.floe)."""
+    return Path(os.environ.get(FLOE_HOME, Path.home() / ".floe")).expanduser()
+
+
+def cache_dir() -> Path:
+    """Cache of dbt parses keyed by content hash (default ~/.cache/floe)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "floe"
+    return Path(os.environ.get(FLOE_CACHE_DIR, default)).expanduser()
+
+
+def debug() -> bool:
+    """FLOE_DEBUG=1 lets tracebacks through to the terminal."""
+    return os.environ.get(FLOE_DEBUG, "") not in ("", "0", "false")
+
+
+def seed_scale() -> float:
+    """Multiplier on demo seed row counts; 1 gives 100-1,000 rows per table."""
+    raw = os.environ.get(FLOE_DEMO_SEED_SCALE, "1")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"{FLOE_DEMO_SEED_SCALE}={raw!r} is not a number; use e.g. 1, 10 or 100"
+        ) from None
+    if value <= 0:
+        raise ValueError(f"{FLOE_DEMO_SEED_SCALE} must be positive, got {raw}")
+    return value
+
+
+def log_format() -> str:
+    """'console' for people, 'json' for machines and tests."""
+    return os.environ.get(FLOE_LOG_FORMAT, "console")

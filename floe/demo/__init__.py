@@ -1,0 +1,1 @@
+"""The three demo data products' seed data generator."""

@@ -1,0 +1,20 @@
+"""Plugin ABCs and the entry-point registry."""
+
+from floe.plugins.base import CatalogPlugin as CatalogPlugin
+from floe.plugins.base import ComputePlugin as ComputePlugin
+from floe.plugins.base import DBTPlugin as DBTPlugin
+from floe.plugins.base import HealthStatus as HealthStatus
+from floe.plugins.base import IdentityPlugin as IdentityPlugin
+from floe.plugins.base import IngestionPlugin as IngestionPlugin
+from floe.plugins.base import LineagePlugin as LineagePlugin
+from floe.plugins.base import NetworkSecurityPlugin as NetworkSecurityPlugin
+from floe.plugins.base import OrchestratorPlugin as OrchestratorPlugin
+from floe.plugins.base import Plugin as Plugin
+from floe.plugins.base import PluginLoader as PluginLoader
+from floe.plugins.base import QualityPlugin as QualityPlugin
+from floe.plugins.base import RBACPlugin as RBACPlugin
+from floe.plugins.base import SecretsPlugin as SecretsPlugin
+from floe.plugins.base import SemanticLayerPlugin as SemanticLayerPlugin
+from floe.plugins.base import StoragePlugin as StoragePlugin
+from floe.plugins.base import TelemetryPlugin as TelemetryPlugin
+from floe.plugins.registry import default_loader as default_loader

@@ -1,0 +1,89 @@
+"""DuckDB as the compute engine: dbt-duckdb writes through DuckDB's Iceberg REST attach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from floe.plugins.base import CatalogPlugin, ComputePlugin, HealthStatus, StoragePlugin
+from floe.typedef import FloeModel
+
+CATALOG_ALIAS = "lake"
+EXTENSIONS = ("httpfs", "avro", "iceberg")
+
+
+class DuckDBConfig(FloeModel):
+    threads: int = Field(default=2, ge=1, description="dbt threads (and DuckDB threads).")
+    memory_limit: str = Field(default="2GB", description="DuckDB memory_limit setting.")
+
+
+def _env(name: str, default: str) -> str:
+    return "{{ env_var('" + name + "', '" + default + "') }}"
+
+
+class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
+    name = "duckdb"
+    config_model = DuckDBConfig
+
+    def dbt_output(
+        self, *, catalog: CatalogPlugin[Any], storage: StoragePlugin[Any], namespace: str
+    ) -> dict[str, Any]:
+        cat = catalog.config
+        sto = storage.config
+        catalog_uri = _env("FLOE_CATALOG_URI", cat.uri)
+        s3_endpoint = _env("FLOE_S3_ENDPOINT", sto.endpoint)
+        return {
+            "type": "duckdb",
+            "path": _env("FLOE_DUCKDB_PATH", ":memory:"),
+            "threads": self.config.threads,
+            "database": CATALOG_ALIAS,
+            "schema": namespace,
+            "settings": {
+                "memory_limit": self.config.memory_limit,
+                "extension_directory": _env("FLOE_DUCKDB_EXTENSION_DIR", ".duckdb_extensions"),
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": True,
+            },
+            "secrets": [
+                {
+                    "type": "s3",
+                    "key_id": sto.access_key_id.dbt_env_var(),
+                    "secret": sto.secret_access_key.dbt_env_var(),
+                    "region": sto.region,
+                    "endpoint": s3_endpoint,
+                    "url_style": "path" if sto.path_style else "vhost",
+                    "use_ssl": False,
+                },
+                {
+                    "type": "iceberg",
+                    "name": "floe_catalog",
+                    "client_id": cat.client_id.dbt_env_var(),
+                    "client_secret": cat.client_secret.dbt_env_var(),
+                    "oauth2_server_uri": catalog_uri + "/v1/oauth/tokens",
+                },
+            ],
+            "attach": [
+                {
+                    "path": cat.warehouse,
+                    "alias": CATALOG_ALIAS,
+                    "type": "iceberg",
+                    "options": {"endpoint": catalog_uri, "secret": "floe_catalog"},
+                }
+            ],
+        }
+
+    def sql_error(self, sql: str) -> str | None:
+        import duckdb
+
+        try:
+            duckdb.extract_statements(sql)
+        except duckdb.Error as exc:
+            return str(exc).splitlines()[0]
+        return None
+
+    def health_check(self) -> HealthStatus:
+        import duckdb
+
+        version = duckdb.sql("select version()").fetchone()
+        return HealthStatus(healthy=True, detail=f"duckdb {version[0] if version else '?'}")

@@ -1,0 +1,1 @@
+"""What runs inside Dagster: code locations built from a CompiledArtifacts file."""

@@ -1,0 +1,37 @@
+"""Builds one product's Dagster Definitions from its compiled artifact (pure wiring)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+
+from floe import artifact
+from floe.runtime.assets import build_dbt_assets
+from floe.runtime.resources import dbt_resource
+
+
+def build_definitions(artifact_file: Path) -> Definitions:
+    compiled = artifact.read(artifact_file)
+    base = artifact_file.parent
+    assets = build_dbt_assets(compiled, base)
+    job = define_asset_job(compiled.orchestration.job_name, selection=AssetSelection.all())
+    sched = compiled.orchestration.schedule
+    schedules = (
+        [
+            ScheduleDefinition(
+                name=f"{compiled.orchestration.job_name}_schedule",
+                job=job,
+                cron_schedule=sched.cron,
+                execution_timezone=sched.timezone,
+            )
+        ]
+        if sched.enabled
+        else []
+    )
+    return Definitions(
+        assets=[assets],
+        jobs=[job],
+        schedules=schedules,
+        resources={"dbt": dbt_resource(compiled, base)},
+    )

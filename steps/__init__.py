@@ -1,0 +1,1 @@
+"""Step libraries of the acceptance suite, one module per thing acted on."""

@@ -1,0 +1,1 @@
+"""Suite tooling: requirement ids, the traceability matrix, and the anti-pattern lint."""

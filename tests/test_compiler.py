@@ -1,0 +1,125 @@
+"""The compiler through its Python API, on the real demo files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from floe import artifact
+from floe.compiler import compile_pipeline
+from floe.compiler.enforce import render_sql
+from floe.compiler.stages import STAGE_ORDER
+from floe.errors import GovernanceError, ResolveError, SpecLoadError, SpecValidationError
+
+DEMO = Path(__file__).resolve().parents[1] / "demo"
+
+
+def _copy(tmp_path: Path, product: str = "customer-360") -> Path:
+    shutil.copytree(
+        DEMO / product, tmp_path / "demo" / product, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    shutil.copy(DEMO / "manifest.yaml", tmp_path / "demo" / "manifest.yaml")
+    return tmp_path / "demo" / product
+
+
+def _edit(path: Path, **top: object) -> None:
+    data = yaml.safe_load(path.read_text())
+    data.update(top)
+    path.write_text(yaml.safe_dump(data))
+
+
+def test_compile_records_six_stages_in_order(tmp_path: Path) -> None:
+    result = compile_pipeline(DEMO / "customer-360", output_dir=tmp_path)
+    assert [r.stage for r in result.stages] == STAGE_ORDER
+    assert all(r.ok for r in result.stages)
+    assert result.artifacts.dbt.model_count == 6 and result.artifacts.dbt.seed_count == 2
+    assert sorted(p.name for p in result.files) == [
+        "compiled_artifacts.json",
+        "dbt_manifest.json",
+        "definitions.py",
+        "floe.schema.json",
+        "profiles.yml",
+        "workspace.yaml",
+    ]
+
+
+def test_artifact_round_trips(tmp_path: Path) -> None:
+    result = compile_pipeline(DEMO / "iot-telemetry", output_dir=tmp_path)
+    loaded = artifact.read(tmp_path / "iot-telemetry" / "compiled_artifacts.json")
+    assert loaded == result.artifacts
+    assert loaded.transform("silver_readings").materialized == "incremental"
+    assert loaded.transform("gold_sensor_anomalies").depends_on == ["silver_readings"]
+
+
+def test_artifact_with_other_version_is_refused(tmp_path: Path) -> None:
+    compile_pipeline(DEMO / "iot-telemetry", output_dir=tmp_path)
+    path = tmp_path / "iot-telemetry" / "compiled_artifacts.json"
+    path.write_text(path.read_text().replace('"version": "0.5.0"', '"version": "0.4.0"'))
+    with pytest.raises(Exception, match=r"artifact version '0\.4\.0', this floe reads 0\.5\.0"):
+        artifact.read(path)
+
+
+def test_validation_error_chains_pydantic(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    _edit(product / "floe.yaml", kind="Spec")
+    with pytest.raises(SpecValidationError) as info:
+        compile_pipeline(product, output_dir=tmp_path / "out")
+    assert isinstance(info.value.__cause__, ValidationError)
+    assert info.value.problems == ["kind: Input should be 'FloeSpec' (got str 'Spec')"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    (product / "floe.yaml").write_text("apiVersion: floe.dev/v1\nkind: [unclosed\n")
+    with pytest.raises(SpecLoadError, match=r"floe.yaml: cannot parse YAML at line 3"):
+        compile_pipeline(product, output_dir=tmp_path / "out")
+
+
+def test_missing_manifest_says_how_to_fix(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    (product.parent / "manifest.yaml").unlink()
+    with pytest.raises(SpecLoadError, match="pass --manifest PATH"):
+        compile_pipeline(product, output_dir=tmp_path / "out")
+
+
+def test_governance_cannot_be_switched_off(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    _edit(product / "floe.yaml", governance={"require_model_tests": False})
+    with pytest.raises(ResolveError, match="require_model_tests cannot be turned off"):
+        compile_pipeline(product, output_dir=tmp_path / "out")
+
+
+def test_model_without_layer_or_test_or_name_is_refused(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    (product / "models" / "gold" / "CustomerKpis.sql").write_text(
+        "select count(*) as n from {{ ref('gold_customer_360') }}\n"
+    )
+    with pytest.raises(GovernanceError) as info:
+        compile_pipeline(product, output_dir=tmp_path / "out")
+    assert info.value.violations == [
+        "model 'CustomerKpis' does not match the naming rule ^(bronze|silver|gold)_[a-z0-9_]+$. "
+        "Fix: rename it, e.g. gold_CustomerKpis",
+        "model 'CustomerKpis' has no dbt test. Fix: add a test in its schema.yml "
+        "(e.g. not_null on its key)",
+    ]
+
+
+def test_override_of_unknown_model_is_refused(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    _edit(product / "floe.yaml", models=[{"name": "gold_nothing", "tier": "gold"}])
+    with pytest.raises(ResolveError, match="models lists gold_nothing"):
+        compile_pipeline(product, output_dir=tmp_path / "out")
+
+
+def test_incremental_branch_is_parsed_too() -> None:
+    raw = (
+        "select 1 from {{ ref('a') }} {% if is_incremental() %} "
+        "where x > (select max(x) from {{ this }}) {% endif %}"
+    )
+    assert render_sql(raw, incremental=False).strip() == "select 1 from ref_a"
+    assert "from this_table" in render_sql(raw, incremental=True)
