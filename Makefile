@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
-PRODUCTS := customer-360 iot-telemetry financial-risk
 SRC := floe steps tests features conftest.py
 
 .PHONY: setup system-deps test lint e2e demo bench clean
@@ -62,13 +61,13 @@ e2e: setup
 	else echo "npm not found: Allure HTML not rendered (results are in reports/allure-results)"; fi; \
 	exit $$rc
 
-## demo: seed and compile the three demo products and show what was built
+## demo: compile the three demo products, start the local platform, run every pipeline through
+## Dagster into Iceberg tables, print the summary and URLs. The platform keeps running.
 demo: setup
-	$(BIN)/floe demo seed
-	$(BIN)/floe compile $(addprefix demo/,$(PRODUCTS)) --output-dir target/floe
-	@echo "Artifacts, profiles.yml and Dagster definitions: target/floe/ (workspace.yaml lists all three)"
+	$(BIN)/floe demo run --output-dir target/floe
 
-## bench: compile time per product (median of repeated runs) -> reports/bench.json
+## bench: compile time, platform-up time, demo wall time, Dagster vs bare dbt build, 10x/100x
+## seed scale (medians of repeated runs) -> reports/bench.json
 bench: setup
 	$(BIN)/python -m floe.bench --output reports/bench.json
 

@@ -11,7 +11,13 @@ import pytest
 from steps.harness.requirements import ID_RE
 from steps.harness.traceability import ResultRecorder
 
-pytest_plugins = ["steps.common", "steps.compiler"]
+pytest_plugins = [
+    "steps.common",
+    "steps.compiler",
+    "steps.platform",
+    "steps.pipeline",
+    "steps.kind",
+]
 
 SPEC_URL = "spec/e2e-platform-and-demo.md#"
 TARGET_TAGS = {

@@ -110,3 +110,11 @@ Feature: Compilation & Artifact Generation
       | engine    | approved         | code | message                                                        |
       | snowflake | duckdb           | 3    | compute 'snowflake' is not approved by the platform (approved: duckdb) |
       | quantum   | duckdb, quantum  | 1    | no compute plugin named 'quantum' is installed                  |
+
+  @FR-023 @FR-054
+  Scenario: A malformed seed file is refused with a descriptive error before any pipeline starts
+    Given a copy of the demo data product "iot-telemetry" whose seed "raw_sensors" has only 3 fields on line 12
+    When floe compile runs on it
+    Then the command exits with code 3
+    And the error output says "seed 'raw_sensors' (seeds/raw_sensors.csv) line 12: expected 5 fields, found 3"
+    And no artifact was written for "iot-telemetry"

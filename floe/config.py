@@ -45,3 +45,16 @@ def seed_scale() -> float:
 def log_format() -> str:
     """'console' for people, 'json' for machines and tests."""
     return os.environ.get(FLOE_LOG_FORMAT, "console")
+
+
+FLOE_CATALOG_URI = "FLOE_CATALOG_URI"
+FLOE_S3_ENDPOINT = "FLOE_S3_ENDPOINT"
+
+
+def catalog_uri(default: str) -> str:
+    """The running platform's catalog URL (exported by 'floe platform env') over the manifest's."""
+    return os.environ.get(FLOE_CATALOG_URI, default)
+
+
+def s3_endpoint(default: str) -> str:
+    return os.environ.get(FLOE_S3_ENDPOINT, default)

@@ -59,6 +59,8 @@ def _copy_product(tmp_path: Path, product: str) -> Path:
     root = tmp_path / "demo"
     shutil.copytree(DEMO / product, root / product, ignore=shutil.ignore_patterns("target", "logs"))
     shutil.copy(DEMO / "manifest.yaml", root / "manifest.yaml")
+    if not (root / "macros").exists():
+        shutil.copytree(DEMO / "macros", root / "macros")
     return root / product
 
 
@@ -129,6 +131,22 @@ def broken_sql(product: str, model: str, sql: str, tmp_path: Path) -> Workspace:
     copy = _copy_product(tmp_path, product)
     (path,) = copy.rglob(f"models/**/{model}.sql")
     path.write_text(sql + "\n", encoding="utf-8")
+    return Workspace(copy, tmp_path / "out")
+
+
+@given(
+    parsers.parse(
+        'a copy of the demo data product "{product}" whose seed "{seed}" has only '
+        "{n:d} fields on line {line:d}"
+    ),
+    target_fixture="workspace",
+)
+def malformed_seed(product: str, seed: str, n: int, line: int, tmp_path: Path) -> Workspace:
+    copy = _copy_product(tmp_path, product)
+    path = copy / "seeds" / f"{seed}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[line - 1] = ",".join(lines[line - 1].split(",")[:n])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Workspace(copy, tmp_path / "out")
 
 

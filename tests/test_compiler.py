@@ -23,6 +23,7 @@ def _copy(tmp_path: Path, product: str = "customer-360") -> Path:
         DEMO / product, tmp_path / "demo" / product, ignore=shutil.ignore_patterns("target", "logs")
     )
     shutil.copy(DEMO / "manifest.yaml", tmp_path / "demo" / "manifest.yaml")
+    shutil.copytree(DEMO / "macros", tmp_path / "demo" / "macros")
     return tmp_path / "demo" / product
 
 

@@ -91,3 +91,29 @@ def test_duckdb_sql_check() -> None:
     duck = EntryPointPluginLoader().create("compute", "duckdb")
     assert duck.sql_error("select 1 as x") is None  # type: ignore[attr-defined]
     assert "syntax error" in duck.sql_error("select (1 from t")  # type: ignore[attr-defined]
+
+
+def test_great_expectations_plugin_reports_each_check() -> None:
+    import pyarrow as pa
+
+    from floe.spec.common import QualityCheck
+
+    quality = EntryPointPluginLoader().create("quality", "great-expectations")
+    table = pa.table({"id": [1, 2, 2, None], "amount": [1.0, 5.0, -3.0, 2.0]})
+    results = quality.validate_rows(  # type: ignore[attr-defined]
+        table,
+        [
+            QualityCheck(expectation="expect_column_values_to_be_unique", column="id"),
+            QualityCheck(
+                expectation="expect_column_values_to_be_between", column="amount", min_value=0
+            ),
+            QualityCheck(
+                expectation="expect_column_values_to_be_in_set", column="id", value_set=["1", "2"]
+            ),
+        ],
+    )
+    assert [(r["expectation"], r["success"], r["unexpected_count"]) for r in results] == [
+        ("expect_column_values_to_be_unique", False, 2),
+        ("expect_column_values_to_be_between", False, 1),
+        ("expect_column_values_to_be_in_set", False, 3),
+    ]

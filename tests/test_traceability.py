@@ -26,7 +26,7 @@ def test_requirement_ids_match_the_spec() -> None:
 def test_features_parse_with_inherited_tags() -> None:
     scenarios = traceability.parse_features()
     compilation = [s for s in scenarios if s.feature == "compilation.feature"]
-    assert len(compilation) == 10
+    assert len(compilation) == 11
     first = compilation[0]
     assert "US-2" in first.tags and "FR-010" in first.ids
     assert all("US-2" in s.tags for s in compilation)

@@ -7,28 +7,36 @@ import json
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
 from floe.bench.compile import bench_compile
+from floe.bench.pipeline import bench_pipeline
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="floe benchmarks")
     parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
     parser.add_argument("--demo", type=Path, default=Path("demo"))
+    parser.add_argument("--only", choices=["compile", "pipeline"], default=None)
     args = parser.parse_args()
-    results = {
+    results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "compile": bench_compile(args.demo),
     }
+    if args.only in (None, "compile"):
+        results["compile"] = bench_compile(args.demo)
+    if args.only in (None, "pipeline"):
+        results["pipeline"] = bench_pipeline(args.demo.resolve())
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    for product, r in results["compile"].items():
+    for product, r in results.get("compile", {}).items():
         print(
             f"compile {product:15s} cold {r['cold_median_s']:6.2f}s  "
             f"warm {r['warm_median_s']:5.2f}s"
             f"  bare dbt parse {r['bare_dbt_parse_median_s']:5.2f}s  "
             f"warm/parse {r['warm_vs_dbt_parse_ratio']:.2f}"
         )
+    if "pipeline" in results:
+        print(json.dumps(results["pipeline"], indent=2))
     print(f"wrote {args.output}")
 
 

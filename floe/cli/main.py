@@ -13,9 +13,10 @@ import click
 import typer
 
 from floe import __version__
-from floe.cli import demo, plugins, schema
+from floe.cli import demo, platform, plugins, schema
 from floe.cli.compile import compile_command
 from floe.cli.output import fail, out
+from floe.cli.run import run_command
 
 app = typer.Typer(
     name="floe",
@@ -25,9 +26,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("compile")(compile_command)
+app.command("run")(run_command)
 app.add_typer(schema.app, name="schema")
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(demo.app, name="demo")
+app.add_typer(platform.app, name="platform")
 
 
 class LogFormat(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any, cast
 
@@ -92,8 +94,49 @@ def enforce(product: ResolvedProduct, loader: PluginLoader) -> None:
                     f"Fix: correct the SQL in {_path(product, t.unique_id)}"
                 )
                 break
+    violations += _seed_problems(product)
     if violations:
         raise GovernanceError(violations)
+
+
+def _seed_problems(product: ResolvedProduct) -> list[str]:
+    """A malformed seed must stop here, not halfway through a pipeline run."""
+    problems = []
+    root = product.inputs.loaded.product_dir
+    for t in product.transforms:
+        if t.resource_type != "seed":
+            continue
+        rel = _path(product, t.unique_id)
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(
+                f"seed '{t.name}' ({rel}) cannot be read: {type(exc).__name__}. "
+                "Fix: save it as UTF-8 CSV"
+            )
+            continue
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows or not any(rows[0]):
+            problems.append(
+                f"seed '{t.name}' ({rel}) has no header row. Fix: put the column names on line 1"
+            )
+            continue
+        header = rows[0]
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        if dupes:
+            problems.append(
+                f"seed '{t.name}' ({rel}) repeats the column(s) {', '.join(dupes)}. "
+                "Fix: give every column a unique name"
+            )
+        for line, row in enumerate(rows[1:], start=2):
+            if row and len(row) != len(header):
+                problems.append(
+                    f"seed '{t.name}' ({rel}) line {line}: expected {len(header)} fields, "
+                    f"found {len(row)}. Fix: quote values that contain commas, or complete "
+                    "the row"
+                )
+                break
+    return problems
 
 
 def _path(product: ResolvedProduct, unique_id: str) -> str:

@@ -7,15 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition
+from dagster import AssetExecutionContext, AssetMaterialization, AssetsDefinition, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from floe.artifact.models import CompiledArtifacts
+from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
 
 
 def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinition:
     manifest = base / compiled.dbt.manifest
+    tables = {
+        (compiled.lakehouse.namespace, t.table.split(".", 1)[1]): t.table
+        for t in compiled.transforms
+    }
 
     @dbt_assets(
         manifest=manifest,
@@ -23,6 +28,34 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
         name=f"{compiled.lakehouse.namespace}_dbt",
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from dbt.cli(["build"], context=context).stream()
+        catalog = open_catalog(compiled)
+        for event in dbt.cli(["build"], context=context).stream():
+            yield _with_iceberg_metadata(context, event, catalog, tables)
 
     return _assets
+
+
+def _with_iceberg_metadata(
+    context: AssetExecutionContext, event: Any, catalog: Any, tables: dict[tuple[str, str], str]
+) -> Any:
+    """Row count and snapshot id read back from the catalog: what the table really holds."""
+    if isinstance(event, Output):
+        key = context.asset_key_for_output(event.output_name)
+    elif isinstance(event, AssetMaterialization):
+        key = event.asset_key
+    else:
+        return event
+    table_id = tables.get((key.path[0], key.path[-1]))
+    if table_id is None:
+        return event
+    table = catalog.load_table(table_id)
+    snapshot = table.current_snapshot()
+    if snapshot is None:
+        return event
+    metadata = {
+        # A scan count applies delete files; the snapshot's total-records does not.
+        "dagster/row_count": table.scan(snapshot_id=snapshot.snapshot_id).count(),
+        "iceberg/table": table_id,
+        "iceberg/snapshot_id": str(snapshot.snapshot_id),
+    }
+    return event.with_metadata({**(event.metadata or {}), **metadata})

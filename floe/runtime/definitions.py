@@ -8,6 +8,7 @@ from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asse
 
 from floe import artifact
 from floe.runtime.assets import build_dbt_assets
+from floe.runtime.quality import build_quality_checks
 from floe.runtime.resources import dbt_resource
 
 
@@ -31,6 +32,7 @@ def build_definitions(artifact_file: Path) -> Definitions:
     )
     return Definitions(
         assets=[assets],
+        asset_checks=build_quality_checks(compiled),
         jobs=[job],
         schedules=schedules,
         resources={"dbt": dbt_resource(compiled, base)},

@@ -32,15 +32,20 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
         cat = catalog.config
         sto = storage.config
         catalog_uri = _env("FLOE_CATALOG_URI", cat.uri)
-        s3_endpoint = _env("FLOE_S3_ENDPOINT", sto.endpoint)
+        # DuckDB wants host:port; the platform exports a URL for every client.
+        s3_endpoint = _env("FLOE_S3_ENDPOINT", sto.endpoint).replace(
+            " }}", " | replace('http://', '') | replace('https://', '') }}"
+        )
         return {
             "type": "duckdb",
             "path": _env("FLOE_DUCKDB_PATH", ":memory:"),
             "threads": self.config.threads,
             "database": CATALOG_ALIAS,
             "schema": namespace,
-            "settings": {
-                "memory_limit": self.config.memory_limit,
+            "settings": {"memory_limit": self.config.memory_limit},
+            # Applied when the connection opens, before secrets load httpfs/iceberg: the
+            # extensions come pre-installed from wheels, never downloaded.
+            "config_options": {
                 "extension_directory": _env("FLOE_DUCKDB_EXTENSION_DIR", ".duckdb_extensions"),
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": True,

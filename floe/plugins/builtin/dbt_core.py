@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from floe.config import cache_dir
 from floe.errors import ResolveError
@@ -43,14 +44,32 @@ VOLATILE_KEYS = {
 
 
 def project_hash(project_dir: Path) -> str:
-    """sha256 over every file of the dbt project (relative path + bytes), sorted."""
+    """sha256 over every file dbt reads: the project folder plus macro paths outside it."""
     digest = hashlib.sha256()
-    for path in sorted(project_dir.rglob("*")):
-        rel = path.relative_to(project_dir)
-        if not path.is_file() or IGNORED_DIRS.intersection(rel.parts) or rel.name in IGNORED_FILES:
-            continue
-        digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in [project_dir, *_outside_macro_paths(project_dir)]:
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if not path.is_file() or IGNORED_DIRS.intersection(rel.parts):
+                continue
+            if root == project_dir and rel.name in IGNORED_FILES:
+                continue
+            digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _outside_macro_paths(project_dir: Path) -> list[Path]:
+    """macro-paths that point outside the project (e.g. a shared '../macros')."""
+    try:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []
+    paths = project.get("macro-paths", []) if isinstance(project, dict) else []
+    found = []
+    for p in paths:
+        full = (project_dir / str(p)).resolve()
+        if full.is_dir() and project_dir.resolve() not in full.parents:
+            found.append(full)
+    return found
 
 
 def scrub(value: Any) -> Any:
@@ -89,8 +108,6 @@ class DbtCorePlugin(DBTPlugin[EmptyConfig]):
         with tempfile.TemporaryDirectory(prefix="floe-parse-") as tmp:
             work = Path(tmp)
             (work / "profiles.yml").write_text(PARSE_PROFILE, encoding="utf-8")
-            project_copy = work / "project"
-            shutil.copytree(project_dir, project_copy, ignore=shutil.ignore_patterns(*IGNORED_DIRS))
             result = dbtRunner().invoke(
                 [
                     "--quiet",
@@ -99,7 +116,7 @@ class DbtCorePlugin(DBTPlugin[EmptyConfig]):
                     "--no-use-colors",
                     "parse",
                     "--project-dir",
-                    str(project_copy),
+                    str(project_dir.resolve()),
                     "--profiles-dir",
                     str(work),
                     "--profile",
@@ -114,6 +131,7 @@ class DbtCorePlugin(DBTPlugin[EmptyConfig]):
             manifest_file = work / "target" / "manifest.json"
             if not result.success or not manifest_file.is_file():
                 reason = str(result.exception) if result.exception else _log_errors(work / "logs")
+                reason = reason.replace(str(project_dir.resolve()) + "/", "")
                 raise ResolveError(
                     f"dbt could not parse the project in '{project_dir.name}': "
                     f"{_strip_paths(reason, work)}",
@@ -144,4 +162,4 @@ def _log_errors(log_dir: Path) -> str:
 
 def _strip_paths(text: str, work: Path) -> str:
     """Users must not see our temporary folders."""
-    return text.replace(str(work / "project") + "/", "").replace(str(work), "<parse>")
+    return text.replace(str(work), "<parse>")

@@ -1,0 +1,112 @@
+"""Platform and pipeline benchmarks, on a private platform started for the benchmark.
+
+- platform up: seconds until every service is healthy (cold: fresh home);
+- demo: compile + platform up + three products run through Dagster, wall time;
+- orchestrated vs bare: the same product run through Dagster (launch to SUCCESS) against a bare
+  ``dbt build`` of the same project with the same profile, medians and their ratio;
+- scale: the demo pipelines at FLOE_DEMO_SEED_SCALE 10 and 100, wall time per product.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from floe.demo.runner import PRODUCTS, run_demo
+from floe.platform import runs
+from floe.platform.local import LocalPlatform
+from floe.platform.settings import load
+
+PORT_OFFSET = 500
+
+
+def _dbt_build(project: Path, profiles: Path, profile: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--profiles-dir",
+            str(profiles),
+            "--profile",
+            profile,
+            "--target",
+            "floe",
+            "--target-path",
+            str(profiles / "bench-target"),
+            "--log-path",
+            str(profiles / "bench-logs"),
+        ],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def bench_pipeline(
+    demo: Path, repeats: int = 3, scales: tuple[float, ...] = (10, 100)
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="floe-bench-home-") as tmp:
+        home = Path(tmp)
+        settings = load(home, PORT_OFFSET)
+        out = home / "build"
+        summary = run_demo(demo, out, settings, 1.0, lambda _: None)
+        platform = LocalPlatform(load(home))
+        try:
+            results["platform_up_cold_s"] = summary.seconds["platform_up"]
+            results["demo_wall_s"] = summary.seconds["total"]
+            results["demo_status"] = {p: r.status for p, r in summary.results.items()}
+            env = {**os.environ, **platform.env()}
+            os.environ.update(platform.env())
+            product = "customer-360"
+            compiled = runs.load_artifact(out, product)
+            orchestrated, bare = [], []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                run_id = runs.launch(platform.settings, compiled, lambda _: None)
+                result = runs.wait(platform.settings, run_id, 1800, lambda _: None)
+                assert result.status == "SUCCESS", result.errors
+                orchestrated.append(time.perf_counter() - start)
+                bare.append(
+                    _dbt_build(demo / product, out / product, compiled.dbt.profile_name, env)
+                )
+            results["orchestrated_vs_bare"] = {
+                "product": product,
+                "orchestrated_median_s": round(statistics.median(orchestrated), 2),
+                "bare_dbt_build_median_s": round(statistics.median(bare), 2),
+                "added_s": round(statistics.median(orchestrated) - statistics.median(bare), 2),
+                "ratio": round(statistics.median(orchestrated) / statistics.median(bare), 2),
+                "runs": repeats,
+            }
+            platform.down()
+            start = time.perf_counter()
+            results["platform_up_warm_s"] = platform.up()["total"]
+            results["platform_up_warm_wall_s"] = round(time.perf_counter() - start, 2)
+            for scale in scales:
+                scaled = run_demo(
+                    demo, home / f"build-x{scale:g}", platform.settings, scale, lambda _: None
+                )
+                results[f"scale_{scale:g}x"] = {
+                    "wall_s": scaled.seconds["total"],
+                    "runs": {
+                        p: {
+                            "status": r.status,
+                            "seconds": r.seconds,
+                            "rows": sum(r.row_counts.values()),
+                        }
+                        for p, r in scaled.results.items()
+                    },
+                }
+        finally:
+            platform.down(purge=True)
+    results["products"] = list(PRODUCTS)
+    return results

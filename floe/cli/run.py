@@ -1,0 +1,86 @@
+"""floe run: compiled products through Dagster on the running platform."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from floe.cli.output import err, out
+from floe.compiler import DEFAULT_OUTPUT_DIR
+
+
+def run_command(
+    products: Annotated[list[str], typer.Argument(help="Product names, as compiled.")],
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Where 'floe compile' wrote the artifacts.")
+    ] = DEFAULT_OUTPUT_DIR,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Platform folder [default: FLOE_HOME or ~/.floe].")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each run.")] = 1800,
+    from_failure: Annotated[
+        str | None,
+        typer.Option(
+            "--from-failure",
+            help="Re-execute this failed run's failed models and their descendants only.",
+        ),
+    ] = None,
+) -> None:
+    """Run each product's pipeline (dbt seed, models and tests in dependency order) through
+    Dagster and wait for it. Exits 5 if a run fails, naming what failed."""
+    from floe.errors import PipelineError
+    from floe.platform import runs
+    from floe.platform.dagster_client import RunResult
+    from floe.platform.local import LocalPlatform
+    from floe.platform.settings import load
+
+    settings = load(home)
+    console = err()
+    for key, value in LocalPlatform(settings).env().items():
+        os.environ.setdefault(key, value)
+    launched: dict[str, str] = {}
+    with console.status("launching") as status:
+        if from_failure:
+            compiled = runs.load_artifact(output_dir, products[0])
+            launched[products[0]] = runs.reexecute_from_failure(settings, compiled, from_failure)
+        else:
+            for product in products:
+                compiled = runs.load_artifact(output_dir, product)
+                launched[product] = runs.launch(settings, compiled, status.update)
+        results = {}
+        for product, run_id in launched.items():
+
+            def show(r: RunResult, p: str = product) -> None:
+                status.update(f"{p}: {r.status.lower()}, {len(r.materialized)} tables written")
+
+            results[product] = runs.wait(settings, run_id, timeout, show)
+    table = Table("product", "run", "status", "seconds", "tables", "rows (gold)")
+    failed = []
+    for product, r in results.items():
+        gold = {k.split("/")[-1]: v for k, v in r.row_counts.items() if "/gold_" in k}
+        table.add_row(
+            product,
+            r.run_id[:8],
+            r.status,
+            str(r.seconds),
+            str(len(r.materialized)),
+            ", ".join(f"{k}={v}" for k, v in gold.items()),
+        )
+        if r.status != "SUCCESS":
+            failed.append((product, r))
+    out().print(table)
+    if failed:
+        lines = [
+            f"{p} run {r.run_id}: {r.status}; failed: {', '.join(r.failed_assets) or '-'}; "
+            f"{(r.errors[0].splitlines()[0] if r.errors else '')}"
+            for p, r in failed
+        ]
+        raise PipelineError(
+            "\n".join(lines),
+            hint=f"re-run only what failed: floe run {failed[0][0]} "
+            f"--from-failure {failed[0][1].run_id}",
+        )

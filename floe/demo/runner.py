@@ -1,0 +1,76 @@
+"""The live demo: seed, compile, start the platform and run the three products through it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from floe.compiler import compile_pipeline
+from floe.demo.seeds import GENERATORS, write_seeds
+from floe.platform import runs
+from floe.platform.dagster_client import RunResult
+from floe.platform.local import LocalPlatform
+from floe.platform.settings import PlatformSettings
+
+PRODUCTS = tuple(GENERATORS)
+
+
+@dataclass
+class DemoSummary:
+    seconds: dict[str, float] = field(default_factory=dict)
+    models: dict[str, int] = field(default_factory=dict)
+    results: dict[str, RunResult] = field(default_factory=dict)
+
+
+def demo_source(demo_dir: Path, home: Path, scale: float) -> Path:
+    """The committed demo at scale 1; a scaled copy under the platform home otherwise, so the
+    repository's seed files stay as committed."""
+    if scale == 1:
+        return demo_dir
+    target = home / f"demo-x{scale:g}"
+    if not target.is_dir():
+        shutil.copytree(demo_dir, target, ignore=shutil.ignore_patterns("target", "logs"))
+    for product in PRODUCTS:
+        write_seeds(product, target / product / "seeds", scale)
+    return target
+
+
+def run_demo(
+    demo_dir: Path,
+    output_dir: Path,
+    settings: PlatformSettings,
+    scale: float,
+    progress: Callable[[str], None],
+) -> DemoSummary:
+    summary = DemoSummary()
+    start = time.monotonic()
+    source = demo_source(demo_dir, settings.home, scale)
+    progress(f"compiling {len(PRODUCTS)} products")
+    for product in PRODUCTS:
+        result = compile_pipeline(source / product, output_dir=output_dir)
+        summary.models[product] = len(result.artifacts.models)
+    summary.seconds["compile"] = round(time.monotonic() - start, 2)
+    platform = LocalPlatform(
+        settings.model_copy(update={"workspace": output_dir.resolve() / "workspace.yaml"})
+    )
+    summary.seconds["platform_up"] = platform.up(progress)["total"]
+    for key, value in platform.env().items():
+        os.environ.setdefault(key, value)
+    launched = {}
+    for product in PRODUCTS:
+        progress(f"launching {product}")
+        launched[product] = runs.launch(
+            platform.settings, runs.load_artifact(output_dir, product), progress
+        )
+    for product, run_id in launched.items():
+
+        def show(r: RunResult, p: str = product) -> None:
+            progress(f"{p}: {r.status.lower()}, {len(r.materialized)} tables written")
+
+        summary.results[product] = runs.wait(platform.settings, run_id, 1800, show)
+    summary.seconds["total"] = round(time.monotonic() - start, 2)
+    return summary

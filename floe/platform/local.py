@@ -1,0 +1,132 @@
+"""The local target: start, check and stop every service as a process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from floe.errors import PlatformError, ServiceStartError
+from floe.observability.logging import get_logger
+from floe.platform import secrets as sec
+from floe.platform import services
+from floe.platform.process import ServiceProcess, tail
+from floe.platform.settings import PlatformSettings
+
+Progress = Callable[[str], None]
+START_TIMEOUT = {"postgres": 60, "seaweedfs": 90, "dagster-webserver": 120, "dagster-daemon": 120}
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    address: str
+    pid: int | None
+    healthy: bool
+
+
+class LocalPlatform:
+    """PostgreSQL, SeaweedFS (S3 + Iceberg REST catalog), Dagster webserver and daemon."""
+
+    target = "local"
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self._secrets: dict[str, SecretStr] | None = None
+        self._log = get_logger("floe.platform")
+
+    @property
+    def secrets(self) -> dict[str, SecretStr]:
+        if self._secrets is None:
+            self._secrets = sec.ensure(self.settings.home)
+        return self._secrets
+
+    def _services(self) -> list[ServiceProcess]:
+        s, secrets = self.settings, self.secrets
+        return [
+            services.postgres(s, secrets),
+            services.seaweedfs(s, secrets),
+            *services.dagster_processes(s, secrets),
+        ]
+
+    def addresses(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "postgres": f"postgresql://{services.PG_USER}@127.0.0.1:{s.port('postgres')}",
+            "seaweedfs": f"S3 {s.url('s3')} | Iceberg REST {s.url('iceberg')}",
+            "dagster-webserver": s.url("dagster"),
+            "dagster-daemon": "(no port)",
+        }
+
+    def up(self, progress: Progress = lambda _: None) -> dict[str, float]:
+        """Start what is not running, in dependency order; returns seconds to healthy each."""
+        self.settings.save()
+        timings: dict[str, float] = {}
+        started = time.monotonic()
+        services.install_duckdb_extensions(self.settings)
+        services.write_dagster_yaml(self.settings)
+        for svc in self._services():
+            progress(f"starting {svc.name}")
+            svc.start()
+            try:
+                timings[svc.name] = round(svc.wait_healthy(START_TIMEOUT[svc.name]), 2)
+            except ServiceStartError as exc:
+                raise ServiceStartError(
+                    f"{exc.message}. Last log lines:\n{tail(svc.log_file)}", hint=exc.hint
+                ) from None
+            if svc.name == "postgres":
+                services.create_databases(
+                    self.settings, self.secrets[sec.PG_PASSWORD].get_secret_value()
+                )
+            progress(f"{svc.name} healthy")
+            self._log.info("platform.service.healthy", service=svc.name, seconds=timings[svc.name])
+        timings["total"] = round(time.monotonic() - started, 2)
+        return timings
+
+    def status(self) -> list[ServiceStatus]:
+        addresses = self.addresses()
+        return [
+            ServiceStatus(svc.name, addresses[svc.name], svc.pid(), svc.healthy())
+            for svc in self._services_no_init()
+        ]
+
+    def _services_no_init(self) -> list[ServiceProcess]:
+        """Service handles for status/stop without initialising anything on disk."""
+        if not (self.settings.home / "postgres" / "data" / "PG_VERSION").is_file():
+            return [
+                ServiceProcess(n, [], self.settings.run_dir, self.settings.log_dir)
+                for n in START_TIMEOUT
+            ]
+        return self._services()
+
+    def down(self, purge: bool = False, progress: Progress = lambda _: None) -> list[str]:
+        """Stop by pid, newest first; ``purge`` also deletes data, logs and credentials."""
+        stopped = []
+        for svc in reversed(self._services_no_init()):
+            if svc.stop():
+                stopped.append(svc.name)
+                progress(f"stopped {svc.name}")
+        if purge:
+            home = self.settings.home
+            if not (home / "platform.json").is_file() and any(home.iterdir()):
+                raise PlatformError(
+                    f"{home} does not look like a floe platform home (no platform.json)",
+                    hint="check FLOE_HOME / --home before purging",
+                )
+            shutil.rmtree(home)
+            progress(f"removed {home}")
+        return stopped
+
+    def restart(self, name: str) -> None:
+        """Stop and start one service by pid, waiting until it is healthy again."""
+        (svc,) = [s for s in self._services() if s.name == name]
+        svc.stop()
+        svc.start()
+        svc.wait_healthy(START_TIMEOUT[name])
+
+    def env(self) -> dict[str, str]:
+        """Variables a shell or a pipeline needs to reach this platform."""
+        return services.runtime_env(self.settings, self.secrets)

@@ -1,0 +1,94 @@
+"""Running compiled products on a running platform, through the Dagster webserver."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from floe import artifact
+from floe.artifact.io import ARTIFACT_FILE
+from floe.artifact.models import CompiledArtifacts
+from floe.errors import FloeError, PlatformError
+from floe.platform.dagster_client import DagsterClient, RunResult
+from floe.platform.settings import PlatformSettings
+from floe.plugins.base import CatalogPlugin
+from floe.plugins.registry import default_loader
+
+CATALOG_ATTEMPTS = 4
+
+
+def load_artifact(output_dir: Path, product: str) -> CompiledArtifacts:
+    path = output_dir / product / ARTIFACT_FILE
+    if not path.is_file():
+        raise FloeError(
+            f"no compiled artifact for '{product}' in {output_dir}",
+            hint=f"run 'floe compile demo/{product} --output-dir {output_dir}' first",
+        )
+    return artifact.read(path)
+
+
+def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) -> None:
+    """The catalog must answer before a run starts; retry with back-off, then say so clearly."""
+    from floe import config
+
+    cfg = dict(compiled.plugins.catalog.config)
+    cfg["uri"] = config.catalog_uri(cfg["uri"])
+    plugin = cast(
+        CatalogPlugin[Any], default_loader().create("catalog", compiled.plugins.catalog.type, cfg)
+    )
+    delay = 1.0
+    for attempt in range(1, CATALOG_ATTEMPTS + 1):
+        status = plugin.health_check()
+        if status.healthy:
+            return
+        if attempt < CATALOG_ATTEMPTS:
+            progress(f"catalog not answering ({status.detail}); retry {attempt} in {delay:.0f}s")
+            time.sleep(delay)
+            delay *= 2
+    raise PlatformError(
+        f"the Iceberg REST catalog at {cfg['uri']} is unavailable after {CATALOG_ATTEMPTS} "
+        f"attempts ({status.detail}); no run was started",
+        hint="check 'floe platform status' and start it with 'floe platform up'",
+    )
+
+
+def launch(
+    settings: PlatformSettings, compiled: CompiledArtifacts, progress: Callable[[str], None]
+) -> str:
+    check_catalog(compiled, progress)
+    client = DagsterClient(settings.url("dagster"))
+    if client.reload(compiled.orchestration.code_location):
+        # The daemon launches queued runs from its own copy of the workspace, read at start.
+        from floe.platform.local import LocalPlatform
+
+        progress("new code location: restarting dagster-daemon")
+        LocalPlatform(settings).restart("dagster-daemon")
+    return client.launch(compiled.orchestration.code_location, compiled.orchestration.job_name)
+
+
+def wait(
+    settings: PlatformSettings, run_id: str, timeout: float, progress: Callable[[RunResult], None]
+) -> RunResult:
+    return DagsterClient(settings.url("dagster")).wait(run_id, timeout=timeout, on_poll=progress)
+
+
+def reexecute_from_failure(
+    settings: PlatformSettings, compiled: CompiledArtifacts, run_id: str
+) -> str:
+    """Only the assets that failed (and what depended on them, skipped then) run again."""
+    client = DagsterClient(settings.url("dagster"))
+    parent = client.run(run_id)
+    if parent.status not in ("FAILURE", "CANCELED"):
+        raise FloeError(
+            f"run {run_id} is {parent.status}; only a failed run can be re-executed from failure",
+            hint="pass the id of a failed run",
+        )
+    if not parent.failed_assets:
+        raise FloeError(
+            f"run {run_id} failed before planning any asset; nothing to resume",
+            hint="start a new run with 'floe run PRODUCT'",
+        )
+    orch = compiled.orchestration
+    return client.launch(orch.code_location, orch.job_name, parent.failed_assets, parent=parent)

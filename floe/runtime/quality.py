@@ -1,0 +1,63 @@
+"""Data-quality checks from floe.yaml, run by the quality plugin as Dagster asset checks on the
+tables read back from the catalog."""
+
+from collections.abc import Iterator
+from typing import Any, cast
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSpec,
+    AssetKey,
+    multi_asset_check,
+)
+
+from floe.artifact.models import CompiledArtifacts
+from floe.plugins.base import QualityPlugin
+from floe.plugins.registry import default_loader
+from floe.runtime.iceberg import open_catalog
+
+
+def check_name(expectation: str, column: str | None) -> str:
+    return f"{expectation}__{column}" if column else expectation
+
+
+def build_quality_checks(compiled: CompiledArtifacts) -> list[AssetChecksDefinition]:
+    plugin = compiled.plugins.quality
+    if plugin is None:
+        return []
+    checked = [t for t in compiled.transforms if t.quality]
+    if not checked:
+        return []
+    specs = [
+        AssetCheckSpec(
+            check_name(q.expectation, q.column),
+            asset=AssetKey([compiled.lakehouse.namespace, t.table.split(".", 1)[1]]),
+            description=f"{plugin.type}: {q.expectation}",
+        )
+        for t in checked
+        for q in t.quality
+    ]
+
+    @multi_asset_check(specs=specs, name=f"{compiled.lakehouse.namespace}_quality")
+    def _quality(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+        quality = cast(
+            QualityPlugin[Any], default_loader().create("quality", plugin.type, plugin.config)
+        )
+        catalog = open_catalog(compiled)
+        for t in checked:
+            rows = catalog.load_table(t.table).scan().to_arrow()
+            key = AssetKey([compiled.lakehouse.namespace, t.table.split(".", 1)[1]])
+            for result in quality.validate_rows(rows, t.quality):
+                yield AssetCheckResult(
+                    asset_key=key,
+                    check_name=check_name(result["expectation"], result["column"]),
+                    passed=result["success"],
+                    metadata={
+                        "unexpected_count": result["unexpected_count"],
+                        "element_count": result["element_count"],
+                    },
+                )
+
+    return [_quality]

@@ -1,0 +1,364 @@
+"""Steps that run products through Dagster on the live platform and read the results back from
+the Iceberg REST catalog (pyiceberg) and the S3 bucket - never from DuckDB (TQR-014)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+from pyarrow import fs
+from pytest_bdd import given, parsers, then, when
+
+from floe.platform import runs
+from floe.platform.dagster_client import RunResult
+from floe.runtime.iceberg import open_catalog
+from steps.common import DEMO, CommandResult
+from steps.platform import LivePlatform
+
+_RUNS: dict[str, RunResult] = {}
+
+
+def run_product(live: LivePlatform, product: str, output_dir: Path | None = None) -> RunResult:
+    compiled = runs.load_artifact(output_dir or live.build, product)
+    run_id = runs.launch(live.settings, compiled, lambda _: None)
+    return runs.wait(live.settings, run_id, timeout=900, progress=lambda _: None)
+
+
+def catalog(live: LivePlatform, product: str = "customer-360") -> Any:
+    return open_catalog(runs.load_artifact(live.build, product))
+
+
+def seed_rows(product: str, seed: str) -> list[dict[str, str]]:
+    text = (DEMO / product / "seeds" / f"{seed}.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+## Given
+
+
+@given(parsers.parse('the pipeline of "{product}" has run through Dagster'), target_fixture="run")
+def completed_run(live_platform: LivePlatform, product: str) -> RunResult:
+    """Run once per session per product; later scenarios read what it wrote."""
+    if product not in _RUNS:
+        _RUNS[product] = run_product(live_platform, product)
+    assert _RUNS[product].status == "SUCCESS", _RUNS[product].errors
+    return _RUNS[product]
+
+
+@given(
+    parsers.parse('the product "{name}" in the platform, whose model "{model}" fails at run time'),
+    target_fixture="broken",
+)
+def failing_copy(live_platform: LivePlatform, name: str, model: str) -> dict[str, Any]:
+    """The session's copy of customer-360 (see steps.platform), with one model broken."""
+    products = live_platform.settings.home / "products" / name
+    (sql_file,) = products.rglob(f"models/**/{model}.sql")
+    original = sql_file.read_text()
+    # Valid SQL (so the compiler accepts it) that fails when DuckDB executes it.
+    sql_file.write_text(f"select error('simulated failure in {model}') as segment\n")
+    return {"name": name, "model": model, "sql_file": sql_file, "original": original}
+
+
+## When
+
+
+@when(
+    parsers.parse('the pipeline of "{product}" is triggered through the Dagster webserver'),
+    target_fixture="run",
+)
+def trigger(live_platform: LivePlatform, product: str) -> RunResult:
+    result = run_product(live_platform, product)
+    if result.status == "SUCCESS":
+        _RUNS[product] = result
+    return result
+
+
+@when(parsers.parse('the pipeline of "{product}" runs a second time'), target_fixture="second_run")
+def trigger_again(live_platform: LivePlatform, product: str) -> RunResult:
+    return run_product(live_platform, product)
+
+
+@when("its pipeline is triggered through the Dagster webserver", target_fixture="run")
+def trigger_broken(live_platform: LivePlatform, broken: dict[str, Any]) -> RunResult:
+    return run_product(live_platform, broken["name"])
+
+
+@when("the model is fixed and the run is re-executed from failure", target_fixture="run")
+def fix_and_reexecute(
+    live_platform: LivePlatform, broken: dict[str, Any], run: RunResult
+) -> RunResult:
+    broken["sql_file"].write_text(broken["original"])
+    compiled = runs.load_artifact(live_platform.build, broken["name"])
+    run_id = runs.reexecute_from_failure(live_platform.settings, compiled, run.run_id)
+    return runs.wait(live_platform.settings, run_id, timeout=900, progress=lambda _: None)
+
+
+@when(
+    parsers.parse('the Iceberg REST catalog is queried for namespace "{namespace}"'),
+    target_fixture="tables",
+)
+def list_tables(live_platform: LivePlatform, namespace: str) -> list[str]:
+    return sorted(t[-1] for t in catalog(live_platform).list_tables(namespace))
+
+
+@when(
+    parsers.parse('the catalog is stopped and floe run starts "{product}"'),
+    target_fixture="command",
+)
+def run_without_catalog(live_platform: LivePlatform, product: str) -> CommandResult:
+    from floe.cli import invoke
+    from floe.platform.dagster_client import DagsterClient
+
+    seaweed = next(s for s in live_platform.platform._services() if s.name == "seaweedfs")
+    client = DagsterClient(live_platform.url("dagster"))
+    before = _run_count(client)
+    seaweed.stop()
+    try:
+        args = [
+            "run",
+            product,
+            "--output-dir",
+            str(live_platform.build),
+            "--home",
+            str(live_platform.settings.home),
+        ]
+        result = invoke(args)
+        runs_started = _run_count(client) - before
+    finally:
+        seaweed.start()
+        seaweed.wait_healthy(60)
+    return CommandResult(
+        [*args, f"runs_started={runs_started}"], result.exit_code, result.stdout, result.stderr
+    )
+
+
+def _run_count(client: Any) -> int:
+    data = client._query("{ runsOrError { ... on Runs { count } } }", {})
+    return int(data["runsOrError"]["count"])
+
+
+## Then
+
+
+@then(parsers.parse('the Dagster run ends with status "{status}"'))
+def run_status(run: RunResult, status: str) -> None:
+    assert run.status == status, (run.status, run.errors[:3])
+
+
+@then(parsers.parse("the run materialized {n:d} tables, each after the tables it depends on"))
+def materialized_in_order(live_platform: LivePlatform, run: RunResult, n: int) -> None:
+    assert len(run.materialized) == n, run.materialized
+    product = run.materialized[0].split("/")[0].replace("_", "-")
+    compiled = runs.load_artifact(live_platform.build, product)
+    position = {key.split("/")[-1]: i for i, key in enumerate(run.materialized)}
+    assert sorted(position) == sorted(t.name for t in compiled.transforms)
+    for t in compiled.transforms:
+        for upstream in t.depends_on:
+            assert position[upstream] < position[t.name], (upstream, t.name)
+
+
+@then("the run recorded the row count of every table from the catalog")
+def row_counts_recorded(live_platform: LivePlatform, run: RunResult) -> None:
+    assert sorted(run.row_counts) == sorted(run.materialized)
+    namespace = run.materialized[0].split("/")[0]
+    cat = catalog(live_platform)
+    for key, count in run.row_counts.items():
+        table = cat.load_table(f"{namespace}.{key.split('/')[-1]}")
+        assert table.scan().count() == count, key
+
+
+@then(
+    parsers.parse(
+        "{n:d} asset checks (dbt tests and Great Expectations checks) ran after "
+        "their models, and all passed"
+    )
+)
+def tests_passed(run: RunResult, n: int) -> None:
+    assert len(run.checks) == n, sorted(run.checks)
+    assert all(run.checks.values()), {k: v for k, v in run.checks.items() if not v}
+    first_check = min(i for i, e in enumerate(run.order) if e.startswith("check:"))
+    assert run.order[0].split("/")[-1].startswith("raw_")
+    assert first_check > 0
+
+
+@then(parsers.parse('it lists the tables "{names}"'))
+def tables_listed(tables: list[str], names: str) -> None:
+    assert tables == sorted(n.strip() for n in names.split(","))
+
+
+@then(parsers.parse('table "{name}" has the columns "{columns}"'))
+def table_columns(live_platform: LivePlatform, name: str, columns: str) -> None:
+    table = catalog(live_platform).load_table(f"customer_360.{name}")
+    assert [f.name for f in table.schema().fields] == [c.strip() for c in columns.split(",")]
+
+
+@then(
+    parsers.parse(
+        'table "{name}" holds {rows:d} rows in its current snapshot, whose data files '
+        'are parquet objects in the "{bucket}" bucket'
+    )
+)
+def table_rows_and_files(live_platform: LivePlatform, name: str, rows: int, bucket: str) -> None:
+    table = catalog(live_platform).load_table(f"customer_360.{name}")
+    assert table.scan().count() == rows
+    current = table.current_snapshot()
+    assert current.snapshot_id == table.metadata.snapshots[-1].snapshot_id
+    assert current.summary.operation.value == "append"  # the insert half of the replace
+    files = [task.file.file_path for task in table.scan().plan_files()]
+    assert files, "the snapshot lists no data files"
+    assert all(
+        f.startswith(f"s3://{bucket}/customer_360/{name}/data/") and f.endswith(".parquet")
+        for f in files
+    ), files
+    s3 = live_platform.s3()
+    sizes = [s3.get_file_info(f.removeprefix("s3://")).size for f in files]
+    assert all(size > 0 for size in sizes), sizes
+    assert s3.get_file_info(files[0].removeprefix("s3://")).type == fs.FileType.File
+
+
+@then(parsers.parse('the catalog holds one namespace per product: "{names}"'))
+def namespaces(live_platform: LivePlatform, names: str) -> None:
+    found = sorted(n[0] for n in catalog(live_platform).list_namespaces())
+    assert [n for n in found if n in names] == sorted(n.strip() for n in names.split(","))
+
+
+def _table(live: LivePlatform, name: str) -> Any:
+    return catalog(live).load_table(f"customer_360.{name}").scan().to_arrow()
+
+
+@then(parsers.parse('bronze "{name}" holds every row of its seed file'))
+def bronze_raw(live_platform: LivePlatform, name: str) -> None:
+    seed = seed_rows("customer-360", name.replace("bronze_", "raw_"))
+    table = _table(live_platform, name)
+    assert table.num_rows == len(seed)
+    assert sorted(table.column(table.column_names[0]).to_pylist()) == sorted(
+        int(r[table.column_names[0]]) for r in seed
+    )
+
+
+@then(parsers.parse('silver "{name}" holds only completed transactions with a positive amount'))
+def silver_cleaned(live_platform: LivePlatform, name: str) -> None:
+    seed = seed_rows("customer-360", "raw_transactions")
+    expected = sorted(
+        int(r["transaction_id"])
+        for r in seed
+        if r["status"] == "completed" and float(r["amount"]) > 0
+    )
+    table = _table(live_platform, name)
+    assert sorted(table.column("transaction_id").to_pylist()) == expected
+    assert "status" not in table.column_names
+
+
+@then(parsers.parse('silver "{name}" has every e-mail trimmed and lower-case'))
+def silver_emails(live_platform: LivePlatform, name: str) -> None:
+    emails = _table(live_platform, name).column("email").to_pylist()
+    dirty = [
+        r["email"]
+        for r in seed_rows("customer-360", "raw_customers")
+        if r["email"] != r["email"].strip().lower()
+    ]
+    assert len(dirty) == 11  # the seed has padded upper-case e-mails on purpose
+    assert emails == [e.strip().lower() for e in emails]
+
+
+@then(
+    parsers.parse(
+        'gold "{name}" holds one row per customer whose orders and lifetime value add up to silver'
+    )
+)
+def gold_aggregated(live_platform: LivePlatform, name: str) -> None:
+    gold = _table(live_platform, name)
+    silver = _table(live_platform, "silver_transactions")
+    assert gold.num_rows == len(seed_rows("customer-360", "raw_customers"))
+    assert pc.count_distinct(gold.column("customer_id")).as_py() == gold.num_rows
+    assert pc.sum(gold.column("total_orders")).as_py() == silver.num_rows
+    assert (
+        abs(pc.sum(gold.column("lifetime_value")).as_py() - pc.sum(silver.column("amount")).as_py())
+        < 0.01 * gold.num_rows
+    )
+
+
+@then(parsers.parse('gold "{name}" counts every customer in exactly one segment'))
+def gold_segments(live_platform: LivePlatform, name: str) -> None:
+    seg = _table(live_platform, name)
+    assert sorted(seg.column("segment").to_pylist()) == [
+        "champion",
+        "dormant",
+        "loyal",
+        "occasional",
+    ]
+    assert pc.sum(seg.column("customers")).as_py() == 200
+
+
+@then(
+    parsers.parse(
+        'each seed table of "{product}" in the catalog holds the rows and columns of its seed file'
+    )
+)
+def seeds_loaded(live_platform: LivePlatform, product: str) -> None:
+    compiled = runs.load_artifact(live_platform.build, product)
+    cat = catalog(live_platform, product)
+    seeds = [t for t in compiled.transforms if t.resource_type == "seed"]
+    assert len(seeds) == 2
+    for t in seeds:
+        rows = seed_rows(product, t.name)
+        table = cat.load_table(t.table).scan().to_arrow()
+        assert table.num_rows == len(rows), t.name
+        assert table.column_names == list(rows[0]), t.name
+
+
+@then(parsers.parse('the second run ends with status "{status}"'))
+def second_status(second_run: RunResult, status: str) -> None:
+    assert second_run.status == status, second_run.errors[:3]
+
+
+@then(parsers.parse('"{model}" holds as many rows as after the first run, with unique "{key}"'))
+def incremental_no_duplicates(
+    live_platform: LivePlatform, run: RunResult, second_run: RunResult, model: str, key: str
+) -> None:
+    table_key = next(k for k in second_run.row_counts if k.endswith("/" + model))
+    assert second_run.row_counts[table_key] == run.row_counts[table_key]
+    table = catalog(live_platform, "financial-risk").load_table(table_key.replace("/", "."))
+    ids = table.scan(selected_fields=(key,)).to_arrow().column(key)
+    assert pc.count_distinct(ids).as_py() == len(ids) == second_run.row_counts[table_key]
+
+
+@then(parsers.parse('"{model}" gained a snapshot in the second run'))
+def newer_snapshot(live_platform: LivePlatform, second_run: RunResult, model: str) -> None:
+    compiled = runs.load_artifact(live_platform.build, "financial-risk")
+    table = catalog(live_platform, "financial-risk").load_table(compiled.transform(model).table)
+    current = table.current_snapshot()
+    assert current.parent_snapshot_id in {s.snapshot_id for s in table.metadata.snapshots}
+    assert current.timestamp_ms >= max(s.timestamp_ms for s in table.metadata.snapshots)
+    assert len(table.metadata.snapshots) >= 3  # create; then delete + insert per later run
+
+
+@then(
+    parsers.parse(
+        'the run failed to materialize only "{model}" and materialized the other {n:d} tables'
+    )
+)
+def failed_only(run: RunResult, model: str, n: int) -> None:
+    assert [k.split("/")[-1] for k in run.failed_assets] == [model]
+    assert len(run.materialized) == n
+    assert model not in {k.split("/")[-1] for k in run.materialized}
+
+
+@then(parsers.parse('the re-execution materialized only "{model}"'))
+def reexecuted_only(run: RunResult, model: str) -> None:
+    assert [k.split("/")[-1] for k in run.materialized] == [model]
+
+
+@then(parsers.parse("no Dagster run was started"))
+def no_run_started(command: CommandResult) -> None:
+    assert command.args[-1] == "runs_started=0"
+
+
+@then(parsers.parse('the quality checks "{names}" of "{model}" passed over {rows:d} rows'))
+def quality_passed(run: RunResult, names: str, model: str, rows: int) -> None:
+    wanted = [n.strip() for n in names.split(",")]
+    assert {n: run.checks.get(n) for n in wanted} == dict.fromkeys(wanted, True)
+    assert run.check_rows == dict.fromkeys(wanted, rows)

@@ -1,0 +1,229 @@
+"""The running platform the live scenarios act on, and the US1 bootstrap steps.
+
+One local platform per test session (ENCODE's session-scoped app): a fresh home folder, ports
+shifted so it never meets a developer's own platform, the three demo products compiled into its
+workspace, every service started by the real ``floe platform up`` code and stopped by pid at the
+end. Scenarios isolate their data by product namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+import requests
+import yaml
+from pyarrow import fs
+from pytest_bdd import given, parsers, then, when
+
+from floe.compiler import compile_pipeline
+from floe.platform.local import LocalPlatform
+from floe.platform.secrets import PG_PASSWORD, S3_ACCESS_KEY, S3_SECRET_KEY
+from floe.platform.settings import load
+from steps.common import DEMO, PRODUCTS
+
+PORT_OFFSET = int(os.environ.get("FLOE_TEST_PORT_OFFSET", "300"))
+
+
+@dataclass
+class LivePlatform:
+    platform: LocalPlatform
+    build: Path
+    up_seconds: dict[str, float]
+
+    @property
+    def settings(self) -> Any:
+        return self.platform.settings
+
+    def url(self, name: str) -> str:
+        return str(self.settings.url(name))
+
+    def secret(self, name: str) -> str:
+        return self.platform.secrets[name].get_secret_value()
+
+    def s3(self) -> fs.S3FileSystem:
+        return fs.S3FileSystem(
+            access_key=self.secret(S3_ACCESS_KEY),
+            secret_key=self.secret(S3_SECRET_KEY),
+            endpoint_override=self.url("s3"),
+            region="us-east-1",
+            scheme="http",
+        )
+
+    def pg(self, db: str) -> Any:
+        return psycopg2.connect(
+            host="127.0.0.1",
+            port=self.settings.port("postgres"),
+            user="floe",
+            password=self.secret(PG_PASSWORD),
+            dbname=db,
+        )
+
+
+FAILING_COPY = "customer-360-failing"
+
+
+def _failing_copy(root: Path) -> Path:
+    """A copy of customer-360 under another name (and namespace), for scenarios that break a
+    model on purpose. It is in the workspace from the start: Dagster's daemon only sees code
+    locations present when it loaded the workspace."""
+    shutil.copytree(
+        DEMO / "customer-360", root / FAILING_COPY, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    shutil.copytree(DEMO / "macros", root / "macros")
+    shutil.copy(DEMO / "manifest.yaml", root / "manifest.yaml")
+    spec = yaml.safe_load((root / FAILING_COPY / "floe.yaml").read_text())
+    spec["metadata"]["name"] = FAILING_COPY
+    (root / FAILING_COPY / "floe.yaml").write_text(yaml.safe_dump(spec))
+    return root / FAILING_COPY
+
+
+@pytest.fixture(scope="session")
+def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePlatform]:
+    home = tmp_path_factory.mktemp("floe-home")
+    build = home / "build"
+    for product in PRODUCTS:
+        compile_pipeline(DEMO / product, output_dir=build)
+    compile_pipeline(_failing_copy(home / "products"), output_dir=build)
+    settings = load(home, PORT_OFFSET, build / "workspace.yaml")
+    platform = LocalPlatform(settings)
+    with pytest.MonkeyPatch.context() as mp:
+        try:
+            timings = platform.up()
+            for key, value in platform.env().items():
+                mp.setenv(key, value)
+            yield LivePlatform(platform, build, timings)
+        finally:
+            platform.down(purge=True)
+
+
+## Given
+
+
+@given("a running platform", target_fixture="live")
+def running_platform(live_platform: LivePlatform) -> LivePlatform:
+    """Started once per session by the real 'floe platform up' code."""
+    return live_platform
+
+
+## When
+
+
+@when("each service is queried on its health endpoint", target_fixture="health")
+def query_health(live: LivePlatform) -> dict[str, Any]:
+    server_info = requests.get(f"{live.url('dagster')}/server_info", timeout=10)
+    catalog = requests.get(f"{live.url('iceberg')}/v1/config", timeout=10)
+    s3 = requests.get(live.url("s3"), timeout=10)
+    conn = live.pg("postgres")
+    with conn.cursor() as cur:
+        cur.execute("select current_user, version()")
+        user, version = cur.fetchone()
+    conn.close()
+    return {
+        "dagster": server_info,
+        "catalog": catalog,
+        "s3": s3,
+        "pg_user": user,
+        "pg_version": version,
+        "status": {s.name: s for s in live.platform.status()},
+    }
+
+
+## Then
+
+
+@then("the Dagster webserver answers HTTP 200 with its version")
+def dagster_health(health: dict[str, Any]) -> None:
+    resp = health["dagster"]
+    assert resp.status_code == 200
+    assert resp.json()["dagster_webserver_version"] == "1.13.27"
+
+
+@then("the Iceberg REST catalog answers HTTP 200 with its configuration")
+def catalog_health(health: dict[str, Any]) -> None:
+    resp = health["catalog"]
+    assert resp.status_code == 200
+    assert sorted(resp.json()) == ["defaults", "overrides"]
+
+
+@then("S3 refuses an anonymous request with HTTP 403")
+def s3_health(health: dict[str, Any]) -> None:
+    assert health["s3"].status_code == 403
+    assert "AccessDenied" in health["s3"].text
+
+
+@then(parsers.parse('PostgreSQL accepts the platform user "{user}" with version {major:d}'))
+def pg_health(health: dict[str, Any], user: str, major: int) -> None:
+    assert health["pg_user"] == user
+    assert health["pg_version"].startswith(f"PostgreSQL {major}.")
+
+
+@then(parsers.parse("floe platform status lists {n:d} healthy services, each with a pid"))
+def status_lists(health: dict[str, Any], n: int) -> None:
+    status = health["status"]
+    assert sorted(status) == ["dagster-daemon", "dagster-webserver", "postgres", "seaweedfs"]
+    assert len(status) == n
+    assert all(s.healthy for s in status.values()), status
+    assert all(isinstance(s.pid, int) and s.pid > 1 for s in status.values())
+
+
+@when("PostgreSQL is queried for its databases and the Dagster schema", target_fixture="databases")
+def query_databases(live: LivePlatform) -> dict[str, Any]:
+    conn = live.pg("postgres")
+    with conn.cursor() as cur:
+        cur.execute("select datname from pg_database where not datistemplate order by 1")
+        names = [r[0] for r in cur.fetchall()]
+    conn.close()
+    conn = live.pg("dagster")
+    with conn.cursor() as cur:
+        cur.execute(
+            "select table_name from information_schema.tables where table_schema = 'public'"
+        )
+        tables = {r[0] for r in cur.fetchall()}
+        cur.execute("select version_num from alembic_version")
+        (alembic,) = cur.fetchone()
+    conn.close()
+    return {"names": names, "dagster_tables": tables, "alembic": alembic}
+
+
+@then(parsers.parse('the databases "{names}" exist'))
+def databases_exist(databases: dict[str, Any], names: str) -> None:
+    assert [n.strip() for n in names.split(",")] == [
+        n for n in databases["names"] if n != "postgres"
+    ]
+
+
+@then(
+    parsers.parse('the dagster database holds the tables "{tables}" at a migrated schema version')
+)
+def dagster_schema(databases: dict[str, Any], tables: str) -> None:
+    wanted = {t.strip() for t in tables.split(",")}
+    assert wanted <= databases["dagster_tables"], wanted - databases["dagster_tables"]
+    assert len(databases["alembic"]) == 12  # an alembic revision id
+
+
+@when("S3 is queried for its buckets", target_fixture="buckets")
+def query_buckets(live: LivePlatform) -> list[str]:
+    infos = live.s3().get_file_info(fs.FileSelector("/", recursive=False))
+    return sorted(i.path for i in infos)
+
+
+@then(parsers.parse('the buckets "{names}" exist'))
+def buckets_exist(buckets: list[str], names: str) -> None:
+    assert buckets == [n.strip() for n in names.split(",")]
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
