@@ -86,3 +86,12 @@ Feature: Data Pipeline Execution
     Given a running platform
     And the pipeline of "customer-360" has run through Dagster
     Then the quality checks "expect_column_values_to_be_unique__customer_id, expect_column_values_to_be_between__lifetime_value" of "gold_customer_360" passed over 200 rows
+
+  @FR-027 @FR-028
+  Scenario: A run worker killed mid-pipeline is recorded as a run failure, and the retry succeeds
+    Given a running platform
+    When the run worker of an "iot-telemetry" run is killed after its first table is written
+    Then the Dagster run ends with status "FAILURE"
+    When the run is re-executed from failure
+    Then the Dagster run ends with status "SUCCESS"
+    And every table of "iot-telemetry" holds the rows of a complete run

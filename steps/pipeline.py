@@ -16,7 +16,7 @@ from floe.platform import runs
 from floe.platform.dagster_client import RunResult
 from floe.runtime.iceberg import open_catalog
 from steps.common import DEMO, CommandResult
-from steps.platform import LivePlatform
+from steps.platform import LivePlatform, wait_until
 
 _RUNS: dict[str, RunResult] = {}
 
@@ -138,6 +138,45 @@ def run_without_catalog(live_platform: LivePlatform, product: str) -> CommandRes
 def _run_count(client: Any) -> int:
     data = client._query("{ runsOrError { ... on Runs { count } } }", {})
     return int(data["runsOrError"]["count"])
+
+
+@when(
+    parsers.parse(
+        'the run worker of an "{product}" run is killed after its first table is written'
+    ),
+    target_fixture="run",
+)
+def kill_run_worker(live_platform: LivePlatform, product: str) -> RunResult:
+    """SIGKILL the process executing the run, and its dbt child, as if its pod died."""
+    import psutil
+
+    from floe.platform.dagster_client import DagsterClient
+
+    compiled = runs.load_artifact(live_platform.build, product)
+    run_id = runs.launch(live_platform.settings, compiled, lambda _: None)
+    client = DagsterClient(live_platform.url("dagster"))
+    wait_until(lambda: len(client.run(run_id).materialized) >= 1, 300, "a first table")
+    # The run worker tails its compute logs, whose paths carry the run id: their parent is it.
+    tails = [
+        p
+        for p in psutil.process_iter(["pid", "ppid", "cmdline"])
+        if f"/{run_id}/compute_logs/" in " ".join(p.info["cmdline"] or [])
+    ]
+    workers = [psutil.Process(pid) for pid in {p.info["ppid"] for p in tails}]
+    assert len(workers) == 1, [t.info for t in tails]
+    family = [workers[0], *workers[0].children(recursive=True)]
+    for proc in family:
+        proc.kill()
+    psutil.wait_procs(family, timeout=10)
+    return runs.wait(live_platform.settings, run_id, timeout=300, progress=lambda _: None)
+
+
+@when("the run is re-executed from failure", target_fixture="run")
+def reexecute(live_platform: LivePlatform, run: RunResult) -> RunResult:
+    product = run.failed_assets[0].split("/")[0].replace("_", "-")
+    compiled = runs.load_artifact(live_platform.build, product)
+    run_id = runs.reexecute_from_failure(live_platform.settings, compiled, run.run_id)
+    return runs.wait(live_platform.settings, run_id, timeout=900, progress=lambda _: None)
 
 
 ## Then
@@ -362,3 +401,24 @@ def quality_passed(run: RunResult, names: str, model: str, rows: int) -> None:
     wanted = [n.strip() for n in names.split(",")]
     assert {n: run.checks.get(n) for n in wanted} == dict.fromkeys(wanted, True)
     assert run.check_rows == dict.fromkeys(wanted, rows)
+
+
+@then(parsers.parse('every table of "{product}" holds the rows of a complete run'))
+def complete_tables(live_platform: LivePlatform, product: str) -> None:
+    compiled = runs.load_artifact(live_platform.build, product)
+    cat = catalog(live_platform, product)
+    counts = {t.name: cat.load_table(t.table).scan().count() for t in compiled.transforms}
+    expected_seeds = {
+        t.name: len(seed_rows(product, t.name))
+        for t in compiled.transforms
+        if t.resource_type == "seed"
+    }
+    assert {k: counts[k] for k in expected_seeds} == expected_seeds
+    # Bronze keeps every row; silver drops duplicates and empty values; gold aggregates.
+    assert counts["bronze_readings"] == expected_seeds["raw_readings"]
+    assert counts["silver_readings"] == len(
+        {r["reading_id"] for r in seed_rows(product, "raw_readings") if r["value"]}
+    )
+    assert counts["gold_maintenance_alerts"] == len(
+        {r["machine_id"] for r in seed_rows(product, "raw_sensors")}
+    )

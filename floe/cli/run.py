@@ -79,6 +79,7 @@ def run_command(
             f"{(r.errors[0].splitlines()[0] if r.errors else '')}"
             for p, r in failed
         ]
+        lines += runs.diagnose(runs.load_artifact(output_dir, failed[0][0]))
         raise PipelineError(
             "\n".join(lines),
             hint=f"re-run only what failed: floe run {failed[0][0]} "

@@ -54,6 +54,23 @@ def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) 
     )
 
 
+def diagnose(compiled: CompiledArtifacts) -> list[str]:
+    """After a failed run: name the platform service that is down, if one is."""
+    from floe import config
+
+    problems = []
+    cfg = dict(compiled.plugins.catalog.config)
+    cfg["uri"] = config.catalog_uri(cfg["uri"])
+    catalog = default_loader().create("catalog", compiled.plugins.catalog.type, cfg)
+    status = catalog.health_check()
+    if not status.healthy:
+        problems.append(
+            f"the Iceberg REST catalog at {cfg['uri']} is not answering "
+            f"({status.detail}): tables were left at their last committed snapshot"
+        )
+    return problems
+
+
 def launch(
     settings: PlatformSettings, compiled: CompiledArtifacts, progress: Callable[[str], None]
 ) -> str:
