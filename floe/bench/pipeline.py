@@ -92,9 +92,8 @@ def bench_pipeline(
             results["platform_up_warm_s"] = platform.up()["total"]
             results["platform_up_warm_wall_s"] = round(time.perf_counter() - start, 2)
             for scale in scales:
-                scaled = run_demo(
-                    demo, home / f"build-x{scale:g}", platform.settings, scale, lambda _: None
-                )
+                # Same output folder: the running workspace picks up the recompiled products.
+                scaled = run_demo(demo, out, platform.settings, scale, lambda _: None)
                 results[f"scale_{scale:g}x"] = {
                     "wall_s": scaled.seconds["total"],
                     "runs": {

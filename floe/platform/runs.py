@@ -76,13 +76,33 @@ def launch(
 ) -> str:
     check_catalog(compiled, progress)
     client = DagsterClient(settings.url("dagster"))
-    if client.reload(compiled.orchestration.code_location):
+    if _artifact_changed(settings, compiled) and client.reload(
+        compiled.orchestration.code_location
+    ):
         # The daemon launches queued runs from its own copy of the workspace, read at start.
         from floe.platform.local import LocalPlatform
 
         progress("new code location: restarting dagster-daemon")
         LocalPlatform(settings).restart("dagster-daemon")
     return client.launch(compiled.orchestration.code_location, compiled.orchestration.job_name)
+
+
+def _artifact_changed(settings: PlatformSettings, compiled: CompiledArtifacts) -> bool:
+    """Reload a code location only when its artifact changed since the last reload: a reload
+    restarts the location's code server, which costs seconds."""
+    import hashlib
+    import json
+
+    state = settings.run_dir / "loaded-artifacts.json"
+    loaded = json.loads(state.read_text()) if state.is_file() else {}
+    digest = hashlib.sha256(compiled.model_dump_json().encode()).hexdigest()
+    location = compiled.orchestration.code_location
+    if loaded.get(location) == digest:
+        return False
+    loaded[location] = digest
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps(loaded, indent=2, sort_keys=True))
+    return True
 
 
 def wait(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+from dagster import (
+    AssetSelection,
+    Definitions,
+    ScheduleDefinition,
+    define_asset_job,
+    in_process_executor,
+)
 
 from floe import artifact
 from floe.runtime.assets import build_dbt_assets
@@ -16,7 +22,12 @@ def build_definitions(artifact_file: Path) -> Definitions:
     compiled = artifact.read(artifact_file)
     base = artifact_file.parent
     assets = build_dbt_assets(compiled, base)
-    job = define_asset_job(compiled.orchestration.job_name, selection=AssetSelection.all())
+    # One process per run, not per step: the dbt step and the quality step share the imports.
+    job = define_asset_job(
+        compiled.orchestration.job_name,
+        selection=AssetSelection.all(),
+        executor_def=in_process_executor,
+    )
     sched = compiled.orchestration.schedule
     schedules = (
         [
