@@ -29,15 +29,19 @@ def load_artifact(output_dir: Path, product: str) -> CompiledArtifacts:
     return artifact.read(path)
 
 
-def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) -> None:
-    """The catalog must answer before a run starts; retry with back-off, then say so clearly."""
+def _running_catalog(compiled: CompiledArtifacts) -> tuple[CatalogPlugin[Any], str]:
+    """The product's catalog plugin pointed at the running platform's catalog URL."""
     from floe import config
 
     cfg = dict(compiled.plugins.catalog.config)
     cfg["uri"] = config.catalog_uri(cfg["uri"])
-    plugin = cast(
-        CatalogPlugin[Any], default_loader().create("catalog", compiled.plugins.catalog.type, cfg)
-    )
+    plugin = default_loader().create("catalog", compiled.plugins.catalog.type, cfg)
+    return cast(CatalogPlugin[Any], plugin), cfg["uri"]
+
+
+def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) -> None:
+    """The catalog must answer before a run starts; retry with back-off, then say so clearly."""
+    plugin, uri = _running_catalog(compiled)
     delay = 1.0
     for attempt in range(1, CATALOG_ATTEMPTS + 1):
         status = plugin.health_check()
@@ -48,7 +52,7 @@ def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) 
             time.sleep(delay)
             delay *= 2
     raise PlatformError(
-        f"the Iceberg REST catalog at {cfg['uri']} is unavailable after {CATALOG_ATTEMPTS} "
+        f"the Iceberg REST catalog at {uri} is unavailable after {CATALOG_ATTEMPTS} "
         f"attempts ({status.detail}); no run was started",
         hint="check 'floe platform status' and start it with 'floe platform up'",
     )
@@ -56,19 +60,14 @@ def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) 
 
 def diagnose(compiled: CompiledArtifacts) -> list[str]:
     """After a failed run: name the platform service that is down, if one is."""
-    from floe import config
-
-    problems = []
-    cfg = dict(compiled.plugins.catalog.config)
-    cfg["uri"] = config.catalog_uri(cfg["uri"])
-    catalog = default_loader().create("catalog", compiled.plugins.catalog.type, cfg)
-    status = catalog.health_check()
-    if not status.healthy:
-        problems.append(
-            f"the Iceberg REST catalog at {cfg['uri']} is not answering "
-            f"({status.detail}): tables were left at their last committed snapshot"
-        )
-    return problems
+    plugin, uri = _running_catalog(compiled)
+    status = plugin.health_check()
+    if status.healthy:
+        return []
+    return [
+        f"the Iceberg REST catalog at {uri} is not answering ({status.detail}): tables "
+        "were left at their last committed snapshot"
+    ]
 
 
 def launch(
