@@ -129,7 +129,7 @@ def changed_floe_yaml(product: str, change: str, tmp_path: Path) -> Workspace:
 )
 def broken_sql(product: str, model: str, sql: str, tmp_path: Path) -> Workspace:
     copy = _copy_product(tmp_path, product)
-    (path,) = copy.rglob(f"models/**/{model}.sql")
+    (path,) = (copy / "models").rglob(f"{model}.sql")
     path.write_text(sql + "\n", encoding="utf-8")
     return Workspace(copy, tmp_path / "out")
 
@@ -251,7 +251,7 @@ def deps_match_refs(workspace: Workspace) -> None:
     for t in workspace.artifact()["transforms"]:
         if t["resource_type"] != "model":
             continue
-        (sql_file,) = workspace.product_dir.rglob(f"models/**/{t['name']}.sql")
+        (sql_file,) = (workspace.product_dir / "models").rglob(f"{t['name']}.sql")
         refs = sorted(set(re.findall(r"ref\('([a-z0-9_]+)'\)", sql_file.read_text())))
         assert t["depends_on"] == refs, (t["name"], t["depends_on"], refs)
         layer_dir = sql_file.parent.name

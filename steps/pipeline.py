@@ -55,7 +55,7 @@ def completed_run(live_platform: LivePlatform, product: str) -> RunResult:
 def failing_copy(live_platform: LivePlatform, name: str, model: str) -> dict[str, Any]:
     """The session's copy of customer-360 (see steps.platform), with one model broken."""
     products = live_platform.settings.home / "products" / name
-    (sql_file,) = products.rglob(f"models/**/{model}.sql")
+    (sql_file,) = (products / "models").rglob(f"{model}.sql")
     original = sql_file.read_text()
     # Valid SQL (so the compiler accepts it) that fails when DuckDB executes it.
     sql_file.write_text(f"select error('simulated failure in {model}') as segment\n")
