@@ -69,11 +69,19 @@ def results_file(tgt: str) -> Path:
     return REPORTS / f"results-{tgt}.json"
 
 
+SCENARIO_KEY = pytest.StashKey[str]()
+
+
 class ResultRecorder:
     """Pytest plugin: outcome of each scenario on this target."""
 
     def __init__(self) -> None:
         self.results: dict[str, str] = {}
+
+    def pytest_bdd_before_scenario(
+        self, request: pytest.FixtureRequest, feature: Any, scenario: Any
+    ) -> None:
+        request.node.stash[SCENARIO_KEY] = f"{Path(feature.filename).name}::{scenario.name}"
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -81,14 +89,13 @@ class ResultRecorder:
     ) -> Iterator[None]:
         outcome = yield
         report = outcome.get_result()
-        scenario = getattr(getattr(item, "obj", None), "__scenario__", None)
-        if scenario is None:
+        key = item.stash.get(SCENARIO_KEY, None)
+        if key is None:
             return
-        key = f"{Path(scenario.feature.filename).name}::{scenario.name}"
-        if report.when == "call" or report.outcome != "passed":
-            previous = self.results.get(key)
-            if previous != "failed":
-                self.results[key] = "passed" if report.outcome == "passed" else "failed"
+        reported = report.when == "call" or report.outcome != "passed"
+        # An outline passes only if every example passes.
+        if reported and self.results.get(key) != "failed":
+            self.results[key] = "passed" if report.outcome == "passed" else "failed"
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.results:
