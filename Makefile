@@ -17,19 +17,25 @@ system-deps:
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v git >/dev/null || missing="$$missing git"; \
+	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	command -v prometheus-pushgateway >/dev/null || missing="$$missing prometheus-pushgateway"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends $$missing; \
 	fi
 
-$(STAMP): requirements.lock pyproject.toml | system-deps
+$(STAMP): requirements.lock requirements-phoenix.lock pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q uv==0.13.9
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
-	@echo "byte-compiling the environment once (this machine never writes .pyc on import)"
-	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+	@echo "the trace store (Arize Phoenix) gets its own environment: its pins clash with Dagster's"
+	$(BIN)/uv venv -q --allow-existing --python $(BIN)/python $(VENV)/phoenix
+	$(BIN)/uv pip sync -q --python $(VENV)/phoenix/bin/python requirements-phoenix.lock
+	@echo "byte-compiling the environments once (this machine never writes .pyc on import)"
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib $(VENV)/phoenix/lib > /dev/null || true
 	touch $(STAMP)
 
 node_modules/.bin/allure: package.json

@@ -16,6 +16,7 @@ pytest_plugins = [
     "steps.compiler",
     "steps.platform",
     "steps.pipeline",
+    "steps.observability",
     "steps.kind",
 ]
 

@@ -24,13 +24,14 @@ Feature: Platform Bootstrap & Service Health
     And the Iceberg REST catalog answers HTTP 200 with its configuration
     And S3 refuses an anonymous request with HTTP 403
     And PostgreSQL accepts the platform user "floe" with version 18
-    And floe platform status lists 4 healthy services, each with a pid
+    And floe platform status lists 9 healthy services, each with a pid
+    And the trace store, Prometheus, the pushgateway and the lineage receiver answer their health endpoints
 
   @FR-004 @TQR-021
   Scenario: PostgreSQL holds the platform's databases with the Dagster schema
     Given a running platform
     When PostgreSQL is queried for its databases and the Dagster schema
-    Then the databases "dagster, floe" exist
+    Then the databases "dagster, floe, lineage" exist
     And the dagster database holds the tables "runs, event_logs, run_tags, jobs, job_ticks, asset_keys, alembic_version" at a migrated schema version
 
   @FR-005 @TQR-021

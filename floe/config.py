@@ -58,3 +58,28 @@ def catalog_uri(default: str) -> str:
 
 def s3_endpoint(default: str) -> str:
     return os.environ.get(FLOE_S3_ENDPOINT, default)
+
+
+FLOE_OTLP_ENDPOINT = "FLOE_OTLP_ENDPOINT"
+FLOE_LINEAGE_URL = "FLOE_LINEAGE_URL"
+FLOE_PUSHGATEWAY_URL = "FLOE_PUSHGATEWAY_URL"
+
+
+def otlp_endpoint(default: str) -> str:
+    """The running platform's OTLP/HTTP collector over the manifest's."""
+    return os.environ.get(FLOE_OTLP_ENDPOINT, default)
+
+
+def lineage_url(default: str) -> str:
+    """The running platform's OpenLineage receiver over the manifest's."""
+    return os.environ.get(FLOE_LINEAGE_URL, default)
+
+
+def pushgateway_url(default: str) -> str:
+    """The running platform's Prometheus pushgateway over the manifest's."""
+    return os.environ.get(FLOE_PUSHGATEWAY_URL, default)
+
+
+def run_log_dir() -> Path:
+    """Where pipeline runs write their JSON log lines, one file per run."""
+    return home() / "logs" / "runs"

@@ -133,6 +133,10 @@ def query_health(live: LivePlatform) -> dict[str, Any]:
         "pg_user": user,
         "pg_version": version,
         "status": {s.name: s for s in live.platform.status()},
+        "phoenix": requests.get(f"{live.url('phoenix')}/healthz", timeout=10),
+        "prometheus": requests.get(f"{live.url('prometheus')}/-/ready", timeout=10),
+        "pushgateway": requests.get(f"{live.url('pushgateway')}/-/ready", timeout=10),
+        "lineage": requests.get(f"{live.url('lineage')}/healthcheck", timeout=10),
     }
 
 
@@ -168,10 +172,34 @@ def pg_health(health: dict[str, Any], user: str, major: int) -> None:
 @then(parsers.parse("floe platform status lists {n:d} healthy services, each with a pid"))
 def status_lists(health: dict[str, Any], n: int) -> None:
     status = health["status"]
-    assert sorted(status) == ["dagster-daemon", "dagster-webserver", "postgres", "seaweedfs"]
+    assert sorted(status) == [
+        "dagster-daemon",
+        "dagster-webserver",
+        "lineage-receiver",
+        "phoenix",
+        "postgres",
+        "prometheus",
+        "pushgateway",
+        "rotel",
+        "seaweedfs",
+    ]
     assert len(status) == n
     assert all(s.healthy for s in status.values()), status
     assert all(isinstance(s.pid, int) and s.pid > 1 for s in status.values())
+
+
+@then(
+    "the trace store, Prometheus, the pushgateway and the lineage receiver answer their health "
+    "endpoints"
+)
+def observability_health(health: dict[str, Any]) -> None:
+    assert health["phoenix"].status_code == 200
+    assert health["phoenix"].text == "OK"
+    assert health["prometheus"].status_code == 200
+    assert "Ready" in health["prometheus"].text
+    assert health["pushgateway"].status_code == 200
+    assert health["lineage"].status_code == 200
+    assert health["lineage"].json() == {"healthy": True}
 
 
 @when("PostgreSQL is queried for its databases and the Dagster schema", target_fixture="databases")

@@ -4,6 +4,7 @@
 - demo: compile + platform up + three products run through Dagster, wall time;
 - orchestrated vs bare: the same product run through Dagster (launch to SUCCESS) against a bare
   ``dbt build`` of the same project with the same profile, medians and their ratio;
+- trace latency: from the run reported finished to its root span found in the trace store;
 - scale: the demo pipelines at FLOE_DEMO_SEED_SCALE 10 and 100, wall time per product.
 """
 
@@ -18,7 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from floe.demo.runner import PRODUCTS, run_demo
+from floe.observability.tracing import format_trace_id, trace_id_for_run
 from floe.platform import runs
 from floe.platform.local import LocalPlatform
 from floe.platform.settings import load
@@ -51,6 +55,22 @@ def _dbt_build(project: Path, profiles: Path, profile: str, env: dict[str, str])
     return time.perf_counter() - start
 
 
+def _trace_visible(platform: LocalPlatform, product: str, run_id: str) -> float:
+    """Seconds from the run being reported finished until its root span is in the trace store
+    (SC-004): the time an operator waits before the trace can be found by service name."""
+    start = time.perf_counter()
+    url = (
+        f"{platform.settings.url('phoenix')}/v1/projects/floe-{product}/spans/otlpv1"
+        f"?trace_id={format_trace_id(trace_id_for_run(run_id))}&parent_id=null"
+    )
+    while time.perf_counter() - start < 60:
+        resp = requests.get(url, timeout=5)
+        if resp.status_code == 200 and resp.json()["data"]:
+            return time.perf_counter() - start
+        time.sleep(0.1)
+    raise RuntimeError(f"the trace of run {run_id} did not reach the trace store within 60 s")
+
+
 def bench_pipeline(
     demo: Path, repeats: int = 3, scales: tuple[float, ...] = (10, 100)
 ) -> dict[str, Any]:
@@ -69,13 +89,14 @@ def bench_pipeline(
             os.environ.update(platform.env())
             product = "customer-360"
             compiled = runs.load_artifact(out, product)
-            orchestrated, bare = [], []
+            orchestrated, bare, trace_latency = [], [], []
             for _ in range(repeats):
                 start = time.perf_counter()
                 run_id = runs.launch(platform.settings, compiled, lambda _: None)
                 result = runs.wait(platform.settings, run_id, 1800, lambda _: None)
                 assert result.status == "SUCCESS", result.errors
                 orchestrated.append(time.perf_counter() - start)
+                trace_latency.append(_trace_visible(platform, product, run_id))
                 bare.append(
                     _dbt_build(demo / product, out / product, compiled.dbt.profile_name, env)
                 )
@@ -86,6 +107,12 @@ def bench_pipeline(
                 "added_s": round(statistics.median(orchestrated) - statistics.median(bare), 2),
                 "ratio": round(statistics.median(orchestrated) / statistics.median(bare), 2),
                 "runs": repeats,
+            }
+            results["trace_visible_after_run_end_s"] = {
+                "median": round(statistics.median(trace_latency), 2),
+                "max": round(max(trace_latency), 2),
+                "runs": repeats,
+                "budget_s": 5,
             }
             platform.down()
             start = time.perf_counter()

@@ -53,6 +53,7 @@ def run(
     from floe.cli.output import err
     from floe.demo.runner import run_demo
     from floe.errors import PipelineError
+    from floe.observability.tracing import format_trace_id, trace_id_for_run
     from floe.platform.settings import load
 
     settings = load(home)
@@ -60,16 +61,22 @@ def run(
     console = err()
     with console.status("starting the demo") as status:
         summary = run_demo(demo_dir, output_dir, settings, factor, status.update)
-    table = Table("product", "models", "run", "status", "run time", "rows in gold tables")
+    table = Table("product", "models", "status", "run time", "rows in gold tables", "trace id")
     for product, r in summary.results.items():
         gold = ", ".join(
             f"{k.split('/')[-1]}={v}" for k, v in r.row_counts.items() if "/gold_" in k
         )
         table.add_row(
-            product, str(summary.models[product]), r.run_id[:8], r.status, f"{r.seconds}s", gold
+            product,
+            str(summary.models[product]),
+            r.status,
+            f"{r.seconds}s",
+            gold,
+            format_trace_id(trace_id_for_run(r.run_id)),
         )
     out().print(table)
     s = settings
+    gold = f"dataset:{s.url('iceberg')}:customer_360.gold_customer_360"
     out().print(
         f"demo finished in {summary.seconds['total']:.0f}s "
         f"(compile {summary.seconds['compile']:.0f}s, "
@@ -77,6 +84,12 @@ def run(
         f"  Dagster UI:        {s.url('dagster')}  (Assets > Global asset lineage)\n"
         f"  Iceberg REST:      {s.url('iceberg')}/v1/config\n"
         f"  S3 (SeaweedFS):    {s.url('s3')}  bucket 'warehouse'\n"
+        f"  traces (Phoenix):  {s.url('phoenix')}/projects  (one project per product: "
+        "floe-<product>; API: /v1/projects/floe-<product>/spans/otlpv1?trace_id=<trace id>)\n"
+        f"  lineage (Marquez API): {s.url('lineage')}/api/v1/lineage?nodeId={gold}\n"
+        f"  metrics (Prometheus): {s.url('prometheus')}/consoles/floe-pipelines.html  "
+        f"(query: {s.url('prometheus')}/api/v1/query?query=floe_pipeline_run_duration_seconds)\n"
+        f"  run logs (JSON, trace ids on every line): {s.home / 'logs' / 'runs'}/<run id>.jsonl\n"
         f'  shell access:      eval "$(.venv/bin/floe platform env)"\n'
         "The platform keeps running. Stop it with: .venv/bin/floe platform down "
         "(add --purge to delete its data)"

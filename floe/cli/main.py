@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-import click
 import typer
+from typer._click.exceptions import (  # typer vendors click: its errors are not click's
+    ClickException,
+    NoArgsIsHelpError,
+)
 
 from floe import __version__
 from floe.cli import demo, platform, plugins, schema
 from floe.cli.compile import compile_command
+from floe.cli.logs import logs_command
 from floe.cli.output import fail, out
 from floe.cli.run import run_command
 
@@ -27,6 +31,7 @@ app = typer.Typer(
 )
 app.command("compile")(compile_command)
 app.command("run")(run_command)
+app.command("logs")(logs_command)
 app.add_typer(schema.app, name="schema")
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(demo.app, name="demo")
@@ -74,12 +79,14 @@ def run(args: list[str]) -> int:
     command = typer.main.get_command(app)
     try:
         command.main(args=args, prog_name="floe", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
+    except NoArgsIsHelpError:
+        return 0  # typer has already printed the help
+    except ClickException as exc:
         exc.show(file=sys.stderr)
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("Aborted.\n")
         return 130
     except Exception as exc:

@@ -39,6 +39,7 @@ def run_command(
     from floe.platform.settings import load
 
     settings = load(home)
+    _check_workspace(settings.workspace, output_dir)
     console = err()
     for key, value in LocalPlatform(settings).env().items():
         os.environ.setdefault(key, value)
@@ -84,4 +85,18 @@ def run_command(
             "\n".join(lines),
             hint=f"re-run only what failed: floe run {failed[0][0]} "
             f"--from-failure {failed[0][1].run_id}",
+        )
+
+
+def _check_workspace(served: Path | None, output_dir: Path) -> None:
+    """The platform runs the artifacts of the workspace it serves; running another folder's
+    would silently run stale code."""
+    from floe.errors import PlatformError
+
+    wanted = (output_dir / "workspace.yaml").resolve()
+    if served is not None and served.resolve() != wanted:
+        raise PlatformError(
+            f"the platform serves {served}, not {wanted}",
+            hint=f"compile into {served.parent}, or restart the platform with "
+            f"'floe platform down && floe platform up --workspace {wanted}'",
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import structlog
 
@@ -22,7 +23,43 @@ def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
-def configure(fmt: str | None = None, verbose: bool = False) -> None:
+class _Tee:
+    """A write-only stream copying each log line to several files."""
+
+    def __init__(self, *streams: TextIO) -> None:
+        self._streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self._streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self._streams:
+            stream.flush()
+
+
+def configure_run_log(path: Path, trace_id: str, span_id: str) -> None:
+    """JSON lines to stderr (Dagster's compute log) and to ``path``, the run's own log file,
+    which outlives the run. Lines logged outside any span (exporter threads, library
+    callbacks) get the run's root span ids, so every line of a run leads to its trace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stream = path.open("a", encoding="utf-8")  # closed at process exit: the run worker's life
+
+    def run_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        event.setdefault("trace_id", trace_id)
+        event.setdefault("span_id", span_id)
+        return event
+
+    configure("json", stream=_Tee(sys.stderr, stream), extra=[run_ids])
+
+
+def configure(
+    fmt: str | None = None,
+    verbose: bool = False,
+    stream: Any = None,
+    extra: list[Any] | None = None,
+) -> None:
     """Route structlog to stderr; stdout stays free for command output.
 
     JSON logs carry every event (machines filter); console logs show warnings unless verbose.
@@ -40,10 +77,11 @@ def configure(fmt: str | None = None, verbose: bool = False) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _add_trace_ids,
+            *(extra or []),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
 

@@ -11,13 +11,27 @@ from pydantic import SecretStr
 
 from floe.errors import PlatformError, ServiceStartError
 from floe.observability.logging import get_logger
+from floe.platform import observability_services as obs
 from floe.platform import secrets as sec
 from floe.platform import services
 from floe.platform.process import ServiceProcess, tail
 from floe.platform.settings import PlatformSettings
 
 Progress = Callable[[str], None]
-START_TIMEOUT = {"postgres": 60, "seaweedfs": 90, "dagster-webserver": 120, "dagster-daemon": 120}
+START_TIMEOUT = {
+    "postgres": 60,
+    "seaweedfs": 90,
+    "phoenix": 120,
+    "rotel": 30,
+    "pushgateway": 30,
+    "prometheus": 60,
+    "dagster-webserver": 120,
+    "dagster-daemon": 120,
+    "lineage-receiver": 60,
+}
+# Storage gates everything else; Dagster and the lineage receiver need PostgreSQL's databases.
+FIRST_WAVE = ("postgres", "seaweedfs", "phoenix", "rotel", "pushgateway", "prometheus")
+GATES = ("postgres", "seaweedfs")
 
 
 @dataclass(frozen=True)
@@ -29,7 +43,8 @@ class ServiceStatus:
 
 
 class LocalPlatform:
-    """PostgreSQL, SeaweedFS (S3 + Iceberg REST catalog), Dagster webserver and daemon."""
+    """PostgreSQL, SeaweedFS (S3 + Iceberg REST catalog), Dagster webserver and daemon, and the
+    observability services: rotel, Phoenix, Prometheus + pushgateway, the lineage receiver."""
 
     target = "local"
 
@@ -49,7 +64,12 @@ class LocalPlatform:
         return [
             services.postgres(s, secrets),
             services.seaweedfs(s, secrets),
+            obs.phoenix(s),
+            obs.rotel(s),
+            obs.pushgateway(s),
+            obs.prometheus(s),
             *services.dagster_processes(s, secrets),
+            obs.lineage_receiver(s, secrets),
         ]
 
     def addresses(self) -> dict[str, str]:
@@ -59,6 +79,11 @@ class LocalPlatform:
             "seaweedfs": f"S3 {s.url('s3')} | Iceberg REST {s.url('iceberg')}",
             "dagster-webserver": s.url("dagster"),
             "dagster-daemon": "(no port)",
+            "phoenix": f"traces UI + API {s.url('phoenix')}",
+            "rotel": f"OTLP gRPC 127.0.0.1:{s.port('otlp_grpc')} | HTTP {s.url('otlp_http')}",
+            "pushgateway": s.url("pushgateway"),
+            "prometheus": f"{s.url('prometheus')}/consoles/floe-pipelines.html",
+            "lineage-receiver": f"{s.url('lineage')}/api/v1/namespaces",
         }
 
     def up(self, progress: Progress = lambda _: None) -> dict[str, float]:
@@ -70,30 +95,36 @@ class LocalPlatform:
         started = time.monotonic()
         services.install_duckdb_extensions(self.settings)
         services.write_dagster_yaml(self.settings)
-        # Two waves: storage first, then Dagster's webserver and daemon side by side (both
-        # only need PostgreSQL's databases), so start-up costs the slower of the two.
-        svcs = self._services()
-        for wave in (svcs[:2], svcs[2:]):
-            for svc in wave:
-                progress(f"starting {svc.name}")
-                svc.start()
-            for svc in wave:
-                try:
-                    timings[svc.name] = round(svc.wait_healthy(START_TIMEOUT[svc.name]), 2)
-                except ServiceStartError as exc:
-                    raise ServiceStartError(
-                        f"{exc.message}. Last log lines:\n{tail(svc.log_file)}", hint=exc.hint
-                    ) from None
-                progress(f"{svc.name} healthy")
-                self._log.info(
-                    "platform.service.healthy", service=svc.name, seconds=timings[svc.name]
-                )
-            if wave[0].name == "postgres":
-                services.create_databases(
-                    self.settings, self.secrets[sec.PG_PASSWORD].get_secret_value()
-                )
+        # Storage and the observability stores start together; once PostgreSQL and the catalog
+        # answer, Dagster and the lineage receiver start while the slower ones finish.
+        svcs = {svc.name: svc for svc in self._services()}
+        first = [svcs[n] for n in FIRST_WAVE]
+        second = [svc for name, svc in svcs.items() if name not in FIRST_WAVE]
+        for svc in first:
+            progress(f"starting {svc.name}")
+            svc.start()
+        for name in GATES:
+            timings[name] = self._wait(svcs[name], progress)
+        services.create_databases(self.settings, self.secrets[sec.PG_PASSWORD].get_secret_value())
+        for svc in second:
+            progress(f"starting {svc.name}")
+            svc.start()
+        for svc in [*first, *second]:
+            if svc.name not in timings:
+                timings[svc.name] = self._wait(svc, progress)
         timings["total"] = round(time.monotonic() - started, 2)
         return timings
+
+    def _wait(self, svc: ServiceProcess, progress: Progress) -> float:
+        try:
+            seconds = round(svc.wait_healthy(START_TIMEOUT[svc.name]), 2)
+        except ServiceStartError as exc:
+            raise ServiceStartError(
+                f"{exc.message}. Last log lines:\n{tail(svc.log_file)}", hint=exc.hint
+            ) from None
+        progress(f"{svc.name} healthy")
+        self._log.info("platform.service.healthy", service=svc.name, seconds=seconds)
+        return seconds
 
     def status(self) -> list[ServiceStatus]:
         addresses = self.addresses()

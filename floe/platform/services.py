@@ -26,7 +26,7 @@ from floe.platform.settings import PlatformSettings
 
 PG_USER = "floe"
 PG_SYSTEM_USER = "floe-postgres"  # postgres refuses to run as root
-DATABASES = ("dagster", "floe")
+DATABASES = ("dagster", "floe", "lineage")
 WAREHOUSE_BUCKET = "warehouse"
 STAGING_BUCKET = "staging"
 
@@ -317,6 +317,9 @@ def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> di
         "FLOE_S3_ENDPOINT": settings.url("s3"),
         "FLOE_DAGSTER_URL": settings.url("dagster"),
         "FLOE_DUCKDB_EXTENSION_DIR": str(settings.home / "duckdb_extensions"),
+        "FLOE_OTLP_ENDPOINT": settings.url("otlp_http"),
+        "FLOE_LINEAGE_URL": settings.url("lineage"),
+        "FLOE_PUSHGATEWAY_URL": settings.url("pushgateway"),
         "DAGSTER_HOME": str(dagster_home(settings)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **{k: v.get_secret_value() for k, v in secrets.items()},

@@ -20,6 +20,13 @@ BASE_PORTS: dict[str, int] = {
     "weed_volume": 9340,
     "weed_filer": 8888,
     "weed_admin": 23646,
+    "otlp_grpc": 4317,
+    "otlp_http": 4318,
+    "phoenix": 6006,
+    "phoenix_grpc": 6007,
+    "prometheus": 9090,
+    "pushgateway": 9091,
+    "lineage": 5000,
 }
 GRPC_OFFSET = 10000
 SETTINGS_FILE = "platform.json"

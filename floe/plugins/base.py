@@ -139,8 +139,9 @@ class LineagePlugin(Plugin[C]):
     kind = "lineage"
 
     @abstractmethod
-    def emit(self, event: Mapping[str, Any]) -> None:
-        """Send one OpenLineage RunEvent; must never raise into the pipeline."""
+    def emit(self, event: Any) -> None:
+        """Send one OpenLineage ``RunEvent`` (openlineage-python); must never raise into the
+        pipeline."""
 
 
 class TelemetryPlugin(Plugin[C]):
@@ -151,6 +152,11 @@ class TelemetryPlugin(Plugin[C]):
     @abstractmethod
     def configure(self, service_name: str) -> None:
         """Install exporters for ``service_name``; must not fail if the collector is down."""
+
+    @abstractmethod
+    def record_metrics(self, group: Mapping[str, str], values: Mapping[str, float]) -> None:
+        """Publish one run's metrics (gauges named in ``values``, labelled by ``group``); must
+        never raise into the pipeline."""
 
 
 class IdentityPlugin(Plugin[C]):

@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetMaterialization, AssetsDefinitio
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from floe.artifact.models import CompiledArtifacts
+from floe.runtime import observe
 from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
 
@@ -29,8 +30,22 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         catalog = open_catalog(compiled)
-        for event in dbt.cli(["build"], context=context).stream():
-            yield _with_iceberg_metadata(context, event, catalog, tables)
+        observer = observe.start_run(compiled, context.run_id)
+        invocation = dbt.cli(["build"], context=context)
+        # Raw events rather than .stream(): node starts matter too (spans, lineage START).
+        for raw in invocation.stream_raw_events():
+            events = [
+                _with_iceberg_metadata(context, event, catalog, tables)
+                for event in raw.to_default_asset_events(
+                    manifest=invocation.manifest,
+                    dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=context,
+                    target_path=invocation.target_path,
+                    project=invocation.project,
+                )
+            ]
+            observer.on_dbt_event(raw.raw_event, events)
+            yield from events
 
     return _assets
 

@@ -9,11 +9,11 @@ from dagster import (
     Definitions,
     ScheduleDefinition,
     define_asset_job,
-    in_process_executor,
 )
 
 from floe import artifact
 from floe.runtime.assets import build_dbt_assets
+from floe.runtime.executor import observed_executor
 from floe.runtime.quality import build_quality_checks
 from floe.runtime.resources import dbt_resource
 
@@ -23,10 +23,12 @@ def build_definitions(artifact_file: Path) -> Definitions:
     base = artifact_file.parent
     assets = build_dbt_assets(compiled, base)
     # One process per run, not per step: the dbt step and the quality step share the imports.
+    # The same executor serves runs started from the Dagster UI, so every run is observed.
+    run_executor = observed_executor(compiled)
     job = define_asset_job(
         compiled.orchestration.job_name,
         selection=AssetSelection.all(),
-        executor_def=in_process_executor,
+        executor_def=run_executor,
     )
     sched = compiled.orchestration.schedule
     schedules = (
@@ -47,4 +49,5 @@ def build_definitions(artifact_file: Path) -> Definitions:
         jobs=[job],
         schedules=schedules,
         resources={"dbt": dbt_resource(compiled, base)},
+        executor=run_executor,
     )

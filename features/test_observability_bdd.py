@@ -1,0 +1,5 @@
+"""Binds features/observability.feature (US-4)."""
+
+from pytest_bdd import scenarios
+
+scenarios("observability.feature")

@@ -1,0 +1,573 @@
+"""US4 steps: read a run's trace back from the trace store (Phoenix's HTTP API), its lineage
+events from the OpenLineage receiver (Marquez's API), its metrics from Prometheus' query API
+and its log lines from the run's JSON log file - never from floe's own memory."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from pytest_bdd import given, parsers, then, when
+
+from floe.observability.tracing import format_trace_id, trace_id_for_run
+from floe.platform import runs
+from floe.platform.dagster_client import RunResult
+from floe.runtime.iceberg import catalog_properties, open_catalog
+from steps.harness import openlineage
+from steps.pipeline import run_product
+from steps.platform import LivePlatform, wait_until
+
+DASHBOARD = Path(__file__).resolve().parents[1] / "floe" / "observability" / "dashboards"
+OTLP_OK, OTLP_ERROR = 1, 2
+
+
+def _attr(span: dict[str, Any], key: str) -> Any:
+    for attr in span.get("attributes") or []:
+        if attr["key"] == key:
+            value = attr["value"]
+            for kind in ("string_value", "int_value", "double_value", "bool_value"):
+                if value.get(kind) is not None:
+                    return value[kind]
+    return None
+
+
+def trace_spans(live: LivePlatform, service: str, run_id: str) -> list[dict[str, Any]]:
+    """Every span of the run's trace, from Phoenix's span search (project = service name)."""
+    resp = requests.get(
+        f"{live.url('phoenix')}/v1/projects/{service}/spans/otlpv1",
+        params={"trace_id": format_trace_id(trace_id_for_run(run_id)), "limit": 1000},
+        timeout=10,
+    )
+    if resp.status_code == 404:  # the project appears with its first span
+        return []
+    resp.raise_for_status()
+    return list(resp.json()["data"])
+
+
+def lineage_events(live: LivePlatform, run_id: str) -> list[dict[str, Any]]:
+    """The run's events: the pipeline's own, and those whose parent facet names the run."""
+    resp = requests.get(
+        f"{live.url('lineage')}/api/v1/events/lineage", params={"limit": 10000}, timeout=10
+    )
+    resp.raise_for_status()
+    found = []
+    for event in resp.json()["events"]:
+        parent = (event["run"].get("facets") or {}).get("parent") or {}
+        if event["run"]["runId"] == run_id or parent.get("run", {}).get("runId") == run_id:
+            found.append(event)
+    return found
+
+
+def prometheus(live: LivePlatform, expr: str) -> list[dict[str, Any]]:
+    resp = requests.get(
+        f"{live.url('prometheus')}/api/v1/query", params={"query": expr}, timeout=10
+    )
+    resp.raise_for_status()
+    body = resp.json()
+    assert body["status"] == "success", body
+    return list(body["data"]["result"])
+
+
+def run_log(live: LivePlatform, run_id: str) -> list[dict[str, Any]]:
+    path = live.settings.home / "logs" / "runs" / f"{run_id}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _integration(event: dict[str, Any]) -> tuple[str, str]:
+    facet = event["job"]["facets"]["jobType"]
+    return facet["integration"], facet["jobType"]
+
+
+## Given
+
+
+@given(parsers.parse('the services "{names}" are stopped'), target_fixture="stopped")
+def services_stopped(
+    live_platform: LivePlatform, names: str, request: pytest.FixtureRequest
+) -> list[str]:
+    wanted = [n.strip() for n in names.split(",")]
+    by_name = {svc.name: svc for svc in live_platform.platform._services()}
+    for name in wanted:
+        assert by_name[name].stop(), f"{name} was not running"
+        assert by_name[name].pid() is None
+
+    def restart() -> None:
+        """Leave the platform whole for later scenarios, whatever this one did."""
+        for name in wanted:
+            if by_name[name].pid() is None:
+                live_platform.platform.restart(name)
+
+    request.addfinalizer(restart)
+    return wanted
+
+
+## When
+
+
+@when("its pipeline fails through the Dagster webserver", target_fixture="run")
+def trigger_failing(live_platform: LivePlatform, broken: dict[str, Any]) -> RunResult:
+    """Runs the broken copy, then puts the model back for any later scenario."""
+    try:
+        return run_product(live_platform, broken["name"])
+    finally:
+        broken["sql_file"].write_text(broken["original"])
+
+
+@when("the lineage receiver is asked for the events of that run", target_fixture="events")
+def ask_lineage(live_platform: LivePlatform, run: RunResult) -> list[dict[str, Any]]:
+    return lineage_events(live_platform, run.run_id)
+
+
+## Then: traces
+
+
+@then(
+    parsers.parse(
+        'the trace store returns the run\'s trace for service "{service}" within {limit:d} '
+        "seconds of the run's end"
+    ),
+    target_fixture="spans",
+)
+def trace_within(
+    live_platform: LivePlatform, run: RunResult, service: str, limit: int
+) -> list[dict[str, Any]]:
+    ended = time.monotonic()
+    spans: list[dict[str, Any]] = []
+    while time.monotonic() - ended < limit:
+        spans = trace_spans(live_platform, service, run.run_id)
+        if any(s["parent_span_id"] is None for s in spans):
+            break
+        time.sleep(0.2)
+    latency = time.monotonic() - ended
+    assert any(s["parent_span_id"] is None for s in spans), (
+        f"no root span of run {run.run_id} in project {service} after {latency:.1f}s "
+        f"({len(spans)} spans)"
+    )
+    # The root span is exported last (at run end): once it is there, the rest is too.
+    return trace_spans(live_platform, service, run.run_id)
+
+
+@then(parsers.parse('the trace\'s root span is "{name}" with no parent'))
+def root_span(spans: list[dict[str, Any]], name: str) -> None:
+    roots = [s for s in spans if s["parent_span_id"] is None]
+    assert [s["name"] for s in roots] == [name]
+    assert roots[0]["status"]["code"] == OTLP_OK
+
+
+def _root(spans: list[dict[str, Any]]) -> dict[str, Any]:
+    (root,) = [s for s in spans if s["parent_span_id"] is None]
+    return root
+
+
+@then(
+    parsers.parse(
+        'the trace has a "dbt.model" span for each of the {models:d} models and a "dbt.seed" '
+        "span for each of the {seeds:d} seeds, each a child of the root span"
+    )
+)
+def model_spans(
+    live_platform: LivePlatform,
+    run: RunResult,
+    spans: list[dict[str, Any]],
+    models: int,
+    seeds: int,
+) -> None:
+    compiled = runs.load_artifact(live_platform.build, _product_of(spans))
+    root = _root(spans)
+    expected_models = sorted(f"dbt.model {t.name}" for t in compiled.models)
+    expected_seeds = sorted(
+        f"dbt.seed {t.name}" for t in compiled.transforms if t.resource_type == "seed"
+    )
+    assert len(expected_models) == models and len(expected_seeds) == seeds
+    got_models = sorted(s["name"] for s in spans if s["name"].startswith("dbt.model "))
+    got_seeds = sorted(s["name"] for s in spans if s["name"].startswith("dbt.seed "))
+    assert got_models == expected_models
+    assert got_seeds == expected_seeds
+    for s in spans:
+        if s["name"].startswith(("dbt.model ", "dbt.seed ")):
+            assert s["parent_span_id"] == root["span_id"], s["name"]
+            assert s["trace_id"] == format_trace_id(trace_id_for_run(run.run_id))
+
+
+def _product_of(spans: list[dict[str, Any]]) -> str:
+    return str(_attr(_root(spans), "floe.product"))
+
+
+@then(
+    "each model span carries its product, layer, rows written and the Iceberg snapshot id the "
+    "catalog holds for its table"
+)
+def model_span_attributes(live_platform: LivePlatform, spans: list[dict[str, Any]]) -> None:
+    product = _product_of(spans)
+    compiled = runs.load_artifact(live_platform.build, product)
+    catalog = open_catalog(compiled)
+    for t in compiled.models:
+        (span,) = [s for s in spans if s["name"] == f"dbt.model {t.name}"]
+        table = catalog.load_table(t.table)
+        snapshot = table.current_snapshot()
+        assert _attr(span, "floe.product") == product
+        assert _attr(span, "floe.model") == t.name
+        assert _attr(span, "floe.layer") == t.layer
+        assert _attr(span, "iceberg.snapshot_id") == str(snapshot.snapshot_id), t.name
+        assert _attr(span, "floe.rows_written") == table.scan().count(), t.name
+
+
+@then('each model span has one child span "iceberg.commit" naming its table and snapshot')
+def commit_spans(spans: list[dict[str, Any]]) -> None:
+    for span in [s for s in spans if s["name"].startswith("dbt.model ")]:
+        children = [s for s in spans if s["parent_span_id"] == span["span_id"]]
+        table = _attr(span, "floe.table")
+        assert [c["name"] for c in children] == [f"iceberg.commit {table}"]
+        assert _attr(children[0], "iceberg.snapshot_id") == _attr(span, "iceberg.snapshot_id")
+
+
+@then(
+    parsers.parse(
+        'the trace has a "dbt.test" span, child of the root span, for each of the {n:d} dbt tests'
+    )
+)
+def test_spans(live_platform: LivePlatform, spans: list[dict[str, Any]], n: int) -> None:
+    compiled = runs.load_artifact(live_platform.build, _product_of(spans))
+    root = _root(spans)
+    tests = [s for s in spans if s["name"].startswith("dbt.test ")]
+    assert compiled.dbt.test_count == n
+    assert len(tests) == n
+    assert {s["parent_span_id"] for s in tests} == {root["span_id"]}
+    assert {s["status"]["code"] for s in tests} == {OTLP_OK}
+
+
+## Then: lineage
+
+
+@then("every event validates against the OpenLineage 2-0-2 schema and the schemas of its facets")
+def events_valid(events: list[dict[str, Any]]) -> None:
+    assert {e["eventType"] for e in events} == {"START", "COMPLETE"}
+    problems = {e["job"]["name"] + " " + e["eventType"]: openlineage.errors(e) for e in events}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def _compiled_for(live: LivePlatform, events: list[dict[str, Any]]) -> Any:
+    """The artifact of the product whose events these are (job namespace = floe-<product>)."""
+    (namespace,) = {e["job"]["namespace"] for e in events}
+    return runs.load_artifact(live.build, namespace.removeprefix("floe-"))
+
+
+@then(
+    parsers.parse(
+        'each of the {n:d} tables has a dbt "START" and a dbt "COMPLETE" event naming it as the '
+        "output"
+    )
+)
+def dbt_events(
+    live_platform: LivePlatform, run: RunResult, events: list[dict[str, Any]], n: int
+) -> None:
+    compiled = _compiled_for(live_platform, events)
+    assert len(compiled.transforms) == n
+    for t in compiled.transforms:
+        mine = [
+            e for e in events if _integration(e)[0] == "DBT" and e["job"]["name"] == t.unique_id
+        ]
+        assert sorted(e["eventType"] for e in mine) == ["COMPLETE", "START"], t.name
+        for e in mine:
+            assert [(o["namespace"], o["name"]) for o in e["outputs"]] == [
+                (catalog_properties(compiled)["uri"], t.table)
+            ]
+
+
+@then(
+    parsers.parse(
+        'each of the {n:d} tables has a Dagster asset materialization "COMPLETE" event whose row '
+        "count equals the catalog's"
+    )
+)
+def asset_events(
+    live_platform: LivePlatform, run: RunResult, events: list[dict[str, Any]], n: int
+) -> None:
+    compiled = _compiled_for(live_platform, events)
+    catalog = open_catalog(compiled)
+    assets = [e for e in events if _integration(e) == ("DAGSTER", "ASSET")]
+    assert len(assets) == n
+    assert {e["eventType"] for e in assets} == {"COMPLETE"}
+    by_table = {e["outputs"][0]["name"]: e for e in assets}
+    assert sorted(by_table) == sorted(t.table for t in compiled.transforms)
+    for table, event in by_table.items():
+        rows = event["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"]
+        assert rows == catalog.load_table(table).scan().count(), table
+        assert rows == run.row_counts[table.replace(".", "/", 1)], table  # Dagster's record
+
+
+@then(
+    parsers.parse(
+        'the pipeline job "{job}" has a "START" and a "COMPLETE" event for the Dagster run id'
+    )
+)
+def pipeline_events(run: RunResult, events: list[dict[str, Any]], job: str) -> None:
+    mine = [e for e in events if _integration(e) == ("DAGSTER", "JOB")]
+    assert sorted(e["eventType"] for e in mine) == ["COMPLETE", "START"]
+    assert {e["job"]["name"] for e in mine} == {job}
+    assert {e["run"]["runId"] for e in mine} == {run.run_id}
+
+
+@then(
+    parsers.parse(
+        'the dbt events of "{model}" name its inputs "{inputs}" in the catalog\'s namespace, '
+        "with the columns the catalog holds"
+    )
+)
+def model_inputs(
+    live_platform: LivePlatform,
+    run: RunResult,
+    events: list[dict[str, Any]],
+    model: str,
+    inputs: str,
+) -> None:
+    compiled = _compiled_for(live_platform, events)
+    catalog = open_catalog(compiled)
+    uri = catalog_properties(compiled)["uri"]
+    t = compiled.transform(model)
+    mine = [e for e in events if e["job"]["name"] == t.unique_id]
+    assert len(mine) == 2
+    for event in mine:
+        assert sorted(i["name"] for i in event["inputs"]) == sorted(
+            x.strip() for x in inputs.split(",")
+        )
+        for ds in event["inputs"]:
+            assert ds["namespace"] == uri
+            fields = [f["name"] for f in ds["facets"]["schema"]["fields"]]
+            assert fields == [f.name for f in catalog.load_table(ds["name"]).schema().fields]
+
+
+@then("every dbt and asset event has a parent run facet pointing at the pipeline run")
+def parent_facets(run: RunResult, events: list[dict[str, Any]]) -> None:
+    children = [e for e in events if _integration(e) != ("DAGSTER", "JOB")]
+    assert len(children) == len(events) - 2  # all but the pipeline's START and COMPLETE
+    for e in children:
+        parent = e["run"]["facets"]["parent"]
+        assert parent["run"]["runId"] == run.run_id
+        assert parent["job"]["name"].endswith("_pipeline")
+
+
+@then(
+    "every event carries the run's trace id, and the span id of a span of that trace in the "
+    "trace store"
+)
+def events_in_trace(
+    live_platform: LivePlatform, run: RunResult, events: list[dict[str, Any]]
+) -> None:
+    service = events[0]["job"]["namespace"]
+    spans = {s["span_id"]: s for s in trace_spans(live_platform, service, run.run_id)}
+    trace_id = format_trace_id(trace_id_for_run(run.run_id))
+    for e in events:
+        facet = e["run"]["facets"]["trace"]
+        assert facet["traceId"] == trace_id
+        assert facet["spanId"] in spans, (e["job"]["name"], facet["spanId"])
+        assert spans[facet["spanId"]]["trace_id"] == trace_id
+
+
+@then(parsers.parse('the lineage graph of "{table}" leads back to "{first}" and "{second}"'))
+def lineage_graph(
+    live_platform: LivePlatform, events: list[dict[str, Any]], table: str, first: str, second: str
+) -> None:
+    compiled = _compiled_for(live_platform, events)
+    uri = catalog_properties(compiled)["uri"]
+    resp = requests.get(
+        f"{live_platform.url('lineage')}/api/v1/lineage",
+        params={"nodeId": f"dataset:{uri}:{table}", "depth": 20},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    nodes = {n["id"] for n in resp.json()["graph"]}
+    for upstream in (first, second):
+        assert f"dataset:{uri}:{upstream}" in nodes, sorted(nodes)
+
+
+## Then: metrics
+
+
+def _metric(live: LivePlatform, name: str, product: str) -> float:
+    result = prometheus(live, f'{name}{{product="{product}"}}')
+    assert len(result) == 1, (name, result)
+    return float(result[0]["value"][1])
+
+
+def _metric_when(live: LivePlatform, product: str, run: RunResult) -> None:
+    """Wait for the scrape that follows the run's push (the last-run timestamp moves on)."""
+    wait_until(
+        lambda: bool(
+            prometheus(
+                live,
+                f'floe_pipeline_last_run_timestamp_seconds{{product="{product}"}} '
+                f"> {time.time() - (run.seconds or 0) - 120}",
+            )
+        ),
+        timeout=30,
+        what=f"Prometheus to scrape the metrics of {product}'s run",
+    )
+
+
+@then(
+    parsers.parse(
+        'Prometheus answers for "{product}": model count {models:d}, error rate {rate:d}, run '
+        "succeeded {ok:d}"
+    )
+)
+def metric_values(
+    live_platform: LivePlatform, run: RunResult, product: str, models: int, rate: int, ok: int
+) -> None:
+    _metric_when(live_platform, product, run)
+    compiled = runs.load_artifact(live_platform.build, product)
+    assert len(compiled.models) == models
+    assert _metric(live_platform, "floe_pipeline_models_total", product) == models
+    assert _metric(live_platform, "floe_pipeline_models_failed", product) == 0
+    assert _metric(live_platform, "floe_pipeline_error_rate", product) == rate
+    assert _metric(live_platform, "floe_pipeline_run_success", product) == ok
+
+
+@then(
+    parsers.parse(
+        "Prometheus' run duration for \"{product}\" is positive and at most the Dagster run's "
+        "duration"
+    )
+)
+def metric_duration(live_platform: LivePlatform, run: RunResult, product: str) -> None:
+    seconds = _metric(live_platform, "floe_pipeline_run_duration_seconds", product)
+    assert 0 < seconds <= (run.seconds or 0) + 1, (seconds, run.seconds)
+
+
+@then(
+    parsers.parse(
+        'Prometheus\' rows written for "{product}" equals the rows the catalog holds in the '
+        "run's tables"
+    )
+)
+def metric_rows(live_platform: LivePlatform, product: str) -> None:
+    compiled = runs.load_artifact(live_platform.build, product)
+    catalog = open_catalog(compiled)
+    total = sum(catalog.load_table(t.table).scan().count() for t in compiled.transforms)
+    assert _metric(live_platform, "floe_pipeline_rows_written", product) == total
+
+
+@then(parsers.parse('the Prometheus console "{page}" shows "{product}" with {models:d} models'))
+def console_page(live_platform: LivePlatform, page: str, product: str, models: int) -> None:
+    resp = requests.get(f"{live_platform.url('prometheus')}/consoles/{page}", timeout=10)
+    assert resp.status_code == 200
+    html = resp.text
+    row = html[html.index(f">{product}<") :]
+    row = row[: row.index("</tr>")]
+    cells = [c.split(">", 1)[1] for c in row.split("</td>")[:-1]]
+    # product, last run, duration, models, failed models, error rate, rows, last run at
+    assert cells[1] == "success", cells
+    assert cells[3] == str(models), cells
+
+
+@then("every panel of the Grafana dashboard queries a metric that Prometheus holds")
+def dashboard_metrics(live_platform: LivePlatform) -> None:
+    board = json.loads((DASHBOARD / "floe-pipelines.json").read_text(encoding="utf-8"))
+    names = requests.get(
+        f"{live_platform.url('prometheus')}/api/v1/label/__name__/values", timeout=10
+    ).json()["data"]
+    exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+    assert len(exprs) == len(board["panels"]) == 6
+    for expr in exprs:
+        metric = expr.split("{", 1)[0].split("(")[-1].strip()
+        assert metric in names, (metric, expr)
+
+
+## Then: logs and failures
+
+
+@then("every line of the run's JSON log carries the run's trace id and a span id")
+def log_ids(live_platform: LivePlatform, run: RunResult) -> None:
+    lines = run_log(live_platform, run.run_id)
+    trace_id = format_trace_id(trace_id_for_run(run.run_id))
+    assert len(lines) > 10
+    assert {line["trace_id"] for line in lines} == {trace_id}
+    assert all(len(line["span_id"]) == 16 for line in lines)
+
+
+@then(
+    parsers.parse(
+        'the run\'s error log line names the model "{model}", and its span id is an ERROR span '
+        '"{span_name}" in the trace store'
+    )
+)
+def error_line(live_platform: LivePlatform, run: RunResult, model: str, span_name: str) -> None:
+    errors = [
+        line
+        for line in run_log(live_platform, run.run_id)
+        if line["level"] == "error" and line["event"] == "dbt.node.failed"
+    ]
+    assert [e["model"] for e in errors] == [model]
+    service = f"floe-{errors[0]['product']}"
+    wait_until(
+        lambda: any(
+            s["span_id"] == errors[0]["span_id"]
+            for s in trace_spans(live_platform, service, run.run_id)
+        ),
+        timeout=10,
+        what="the failed model's span in the trace store",
+    )
+    (span,) = [
+        s
+        for s in trace_spans(live_platform, service, run.run_id)
+        if s["span_id"] == errors[0]["span_id"]
+    ]
+    assert span["name"] == span_name
+    assert span["status"]["code"] == OTLP_ERROR
+
+
+@then(
+    parsers.parse(
+        'the lineage receiver holds a "FAIL" event for "{model}" with the error message, and a '
+        '"FAIL" event for the pipeline'
+    )
+)
+def fail_events(live_platform: LivePlatform, run: RunResult, model: str) -> None:
+    events = lineage_events(live_platform, run.run_id)
+    failed = {
+        (e["job"]["name"].rsplit(".", 1)[-1], _integration(e)[1]): e
+        for e in events
+        if e["eventType"] == "FAIL"
+    }
+    assert sorted(failed) == sorted([(model, "MODEL"), ("customer_360_failing_pipeline", "JOB")])
+    message = failed[(model, "MODEL")]["run"]["facets"]["errorMessage"]["message"]
+    assert model in message
+    assert (
+        "gold_segments"
+        in failed[("customer_360_failing_pipeline", "JOB")]["run"]["facets"]["errorMessage"][
+            "message"
+        ]
+    )
+    assert [openlineage.errors(e) for e in failed.values()] == [[], []]
+
+
+@then(
+    "the run's log warns exactly once that spans were lost and once that lineage events were lost"
+)
+def loss_warned_once(live_platform: LivePlatform, run: RunResult) -> None:
+    warnings = [
+        line["destination"].split(":", 1)[0]
+        for line in run_log(live_platform, run.run_id)
+        if line["event"] == "observability.export_failed"
+    ]
+    assert sorted(warnings) == ["openlineage", "otlp"]
+
+
+@then("after the services are started again the next run's trace is in the trace store")
+def recovered(live_platform: LivePlatform, stopped: list[str]) -> None:
+    for name in stopped:
+        live_platform.platform.restart(name)
+    result = run_product(live_platform, "iot-telemetry")
+    assert result.status == "SUCCESS"
+    wait_until(
+        lambda: any(
+            s["parent_span_id"] is None
+            for s in trace_spans(live_platform, "floe-iot-telemetry", result.run_id)
+        ),
+        timeout=10,
+        what="the trace of the run after recovery",
+    )
