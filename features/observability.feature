@@ -19,6 +19,13 @@ Feature: Observability & Lineage
     And each model span has one child span "iceberg.commit" naming its table and snapshot
     And the trace has a "dbt.test" span, child of the root span, for each of the 16 dbt tests
 
+  @FR-040 @FR-047
+  Scenario: Compiling a product is traced stage by stage
+    Given a running platform
+    When "customer-360" is compiled by the floe CLI with the platform's environment loaded
+    Then the trace store holds a "floe.compile" trace of "customer-360" for service "floe-compiler"
+    And its child spans are "floe.compile.load, floe.compile.validate, floe.compile.resolve, floe.compile.enforce, floe.compile.compile, floe.compile.generate", in that order
+
   @FR-041 @FR-042 @FR-048 @TQR-023 @TQR-001
   Scenario: OpenLineage events exist at all four emission points with the right datasets
     Given a running platform

@@ -5,6 +5,9 @@ and its log lines from the run's JSON log file - never from floe's own memory.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from floe.observability.tracing import format_trace_id, trace_id_for_run
 from floe.platform import runs
 from floe.platform.dagster_client import RunResult
 from floe.runtime.iceberg import catalog_properties, open_catalog
+from steps.common import DEMO
 from steps.harness import openlineage
 from steps.pipeline import run_product
 from steps.platform import LivePlatform, wait_until
@@ -49,17 +53,18 @@ def trace_spans(live: LivePlatform, service: str, run_id: str) -> list[dict[str,
 
 
 def lineage_events(live: LivePlatform, run_id: str) -> list[dict[str, Any]]:
-    """The run's events: the pipeline's own, and those whose parent facet names the run."""
+    """The run's events, picked by the trace id they carry (= the run id), so the parent facets
+    the steps check are not also what selected the events."""
     resp = requests.get(
         f"{live.url('lineage')}/api/v1/events/lineage", params={"limit": 10000}, timeout=10
     )
     resp.raise_for_status()
-    found = []
-    for event in resp.json()["events"]:
-        parent = (event["run"].get("facets") or {}).get("parent") or {}
-        if event["run"]["runId"] == run_id or parent.get("run", {}).get("runId") == run_id:
-            found.append(event)
-    return found
+    trace_id = format_trace_id(trace_id_for_run(run_id))
+    return [
+        event
+        for event in resp.json()["events"]
+        if ((event["run"].get("facets") or {}).get("trace") or {}).get("traceId") == trace_id
+    ]
 
 
 def prometheus(live: LivePlatform, expr: str) -> list[dict[str, Any]]:
@@ -115,6 +120,31 @@ def trigger_failing(live_platform: LivePlatform, broken: dict[str, Any]) -> RunR
         return run_product(live_platform, broken["name"])
     finally:
         broken["sql_file"].write_text(broken["original"])
+
+
+@when(
+    parsers.parse(
+        '"{product}" is compiled by the floe CLI with the platform\'s environment loaded'
+    ),
+    target_fixture="compiled_at",
+)
+def compile_traced(live_platform: LivePlatform, product: str, tmp_path: Path) -> float:
+    started = time.time()
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "floe"),
+            "compile",
+            str(DEMO / product),
+            "-o",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **live_platform.platform.env()},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return started
 
 
 @when("the lineage receiver is asked for the events of that run", target_fixture="events")
@@ -238,6 +268,46 @@ def test_spans(live_platform: LivePlatform, spans: list[dict[str, Any]], n: int)
     assert len(tests) == n
     assert {s["parent_span_id"] for s in tests} == {root["span_id"]}
     assert {s["status"]["code"] for s in tests} == {OTLP_OK}
+
+
+@then(
+    parsers.parse(
+        'the trace store holds a "{root_name}" trace of "{product}" for service "{service}"'
+    ),
+    target_fixture="spans",
+)
+def compile_trace(
+    live_platform: LivePlatform, compiled_at: float, root_name: str, product: str, service: str
+) -> list[dict[str, Any]]:
+    url = f"{live_platform.url('phoenix')}/v1/projects/{service}/spans/otlpv1"
+
+    def roots() -> list[dict[str, Any]]:
+        resp = requests.get(url, params={"parent_id": "null", "limit": 100}, timeout=10)
+        if resp.status_code != 200:
+            return []
+        return [
+            s
+            for s in resp.json()["data"]
+            if s["name"] == root_name
+            and _attr(s, "floe.product") == product
+            and s["start_time_unix_nano"] >= compiled_at * 1e9
+        ]
+
+    wait_until(lambda: bool(roots()), timeout=10, what=f"the {root_name} trace in {service}")
+    (root,) = roots()
+    resp = requests.get(url, params={"trace_id": root["trace_id"], "limit": 100}, timeout=10)
+    return list(resp.json()["data"])
+
+
+@then(parsers.parse('its child spans are "{names}", in that order'))
+def compile_children(spans: list[dict[str, Any]], names: str) -> None:
+    root = _root(spans)
+    children = sorted(
+        (s for s in spans if s["parent_span_id"] == root["span_id"]),
+        key=lambda s: s["start_time_unix_nano"],
+    )
+    assert [c["name"] for c in children] == [n.strip() for n in names.split(",")]
+    assert {c["status"]["code"] for c in children} == {OTLP_OK}
 
 
 ## Then: lineage
@@ -372,6 +442,8 @@ def events_in_trace(
 def lineage_graph(
     live_platform: LivePlatform, events: list[dict[str, Any]], table: str, first: str, second: str
 ) -> None:
+    """Walks the graph upstream through dbt jobs only (dataset <- job <- dataset ...), so the
+    path exists only if each model's events name its real inputs."""
     compiled = _compiled_for(live_platform, events)
     uri = catalog_properties(compiled)["uri"]
     resp = requests.get(
@@ -380,9 +452,26 @@ def lineage_graph(
         timeout=10,
     )
     assert resp.status_code == 200, resp.text
-    nodes = {n["id"] for n in resp.json()["graph"]}
+    nodes = {n["id"]: n for n in resp.json()["graph"]}
+    dbt_jobs = {
+        f"job:{e['job']['namespace']}:{e['job']['name']}"
+        for e in events
+        if _integration(e)[0] == "DBT"
+    }
+    reached, frontier = set(), [f"dataset:{uri}:{table}"]
+    while frontier:
+        node = frontier.pop()
+        if node in reached:
+            continue
+        reached.add(node)
+        for edge in nodes[node]["inEdges"]:
+            origin = edge["origin"]
+            if origin.startswith("dataset:") or origin in dbt_jobs:
+                frontier.append(origin)
     for upstream in (first, second):
-        assert f"dataset:{uri}:{upstream}" in nodes, sorted(nodes)
+        assert f"dataset:{uri}:{upstream}" in reached, sorted(reached)
+    writer = next(t.unique_id for t in compiled.transforms if t.table == table)
+    assert f"job:floe-{compiled.product.name}:{writer}" in reached
 
 
 ## Then: metrics
@@ -394,14 +483,14 @@ def _metric(live: LivePlatform, name: str, product: str) -> float:
     return float(result[0]["value"][1])
 
 
-def _metric_when(live: LivePlatform, product: str, run: RunResult) -> None:
-    """Wait for the scrape that follows the run's push (the last-run timestamp moves on)."""
+def _metric_when(live: LivePlatform, product: str) -> None:
+    """Wait for the scrape that follows this run's push: its end was at most a few seconds ago,
+    any earlier run of the product ended at least one run's duration before."""
+    since = time.time() - 10
     wait_until(
         lambda: bool(
             prometheus(
-                live,
-                f'floe_pipeline_last_run_timestamp_seconds{{product="{product}"}} '
-                f"> {time.time() - (run.seconds or 0) - 120}",
+                live, f'floe_pipeline_last_run_timestamp_seconds{{product="{product}"}} > {since}'
             )
         ),
         timeout=30,
@@ -418,7 +507,7 @@ def _metric_when(live: LivePlatform, product: str, run: RunResult) -> None:
 def metric_values(
     live_platform: LivePlatform, run: RunResult, product: str, models: int, rate: int, ok: int
 ) -> None:
-    _metric_when(live_platform, product, run)
+    _metric_when(live_platform, product)
     compiled = runs.load_artifact(live_platform.build, product)
     assert len(compiled.models) == models
     assert _metric(live_platform, "floe_pipeline_models_total", product) == models
@@ -486,7 +575,10 @@ def log_ids(live_platform: LivePlatform, run: RunResult) -> None:
     trace_id = format_trace_id(trace_id_for_run(run.run_id))
     assert len(lines) > 10
     assert {line["trace_id"] for line in lines} == {trace_id}
-    assert all(len(line["span_id"]) == 16 for line in lines)
+    spans = {
+        s["span_id"] for s in trace_spans(live_platform, f"floe-{lines[0]['product']}", run.run_id)
+    }
+    assert {line["span_id"] for line in lines} <= spans
 
 
 @then(

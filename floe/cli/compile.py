@@ -11,6 +11,8 @@ from rich.table import Table
 from floe.cli.output import out
 from floe.compiler import DEFAULT_OUTPUT_DIR
 
+COMPILER_SERVICE = "floe-compiler"
+
 
 def compile_command(
     products: Annotated[
@@ -40,6 +42,7 @@ def compile_command(
     GENERATE. Same inputs give byte-identical output."""
     from floe.compiler import compile_pipeline
 
+    _trace_to_platform()
     table = Table("product", "models", "bronze/silver/gold", "tests", "compute", "artifact")
     for product in products:
         result = compile_pipeline(product, manifest=manifest, output_dir=output_dir)
@@ -57,3 +60,20 @@ def compile_command(
             str(output_dir / a.product.name / "compiled_artifacts.json"),
         )
     out().print(table)
+    from floe.observability import tracing
+
+    tracing.flush(3000)
+
+
+def _trace_to_platform() -> None:
+    """With a platform's environment loaded ('floe platform env'), compile stages are traced to
+    its collector under service 'floe-compiler'; otherwise spans cost nothing."""
+    import os
+
+    from floe import config
+
+    endpoint = os.environ.get(config.FLOE_OTLP_ENDPOINT)
+    if endpoint:
+        from floe.observability import tracing
+
+        tracing.install(COMPILER_SERVICE, endpoint)

@@ -37,18 +37,23 @@ def logs_command(
             f"--level {level!r} is not a log level", hint=f"use {', '.join(LEVELS)}"
         )
     folder = load(home).home / "logs" / "runs"
-    path = _find(folder, run)
-    if path is None:
+    matches = _find(folder, run)
+    if not matches:
         raise PlatformError(
             f"no log of run {run!r} in {folder}",
             hint="pass the run id 'floe run' printed (a prefix will do), or the run's trace id",
         )
-    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if len(matches) > 1:
+        raise PlatformError(
+            f"{run!r} matches {len(matches)} runs: {', '.join(p.stem for p in matches[:5])}",
+            hint="give more characters of the run id",
+        )
+    path = matches[0]
+    lines = _read(path)
     shown = [
         line
         for line in lines
-        if LEVELS.index(line.get("level", "info")) >= LEVELS.index(level)
-        and (model is None or line.get("model") == model)
+        if _rank(line) >= LEVELS.index(level) and (model is None or line.get("model") == model)
     ]
     if as_json:
         for line in shown:
@@ -68,14 +73,27 @@ def logs_command(
     out().print(table)
 
 
-def _find(folder: Path, run: str) -> Path | None:
+def _find(folder: Path, run: str) -> list[Path]:
     wanted = run.strip().lower().replace("-", "")
     if not folder.is_dir() or not wanted:
-        return None
-    for path in sorted(folder.glob("*.jsonl")):
-        if path.stem.replace("-", "").startswith(wanted):
-            return path
-    return None
+        return []
+    return [p for p in sorted(folder.glob("*.jsonl")) if p.stem.replace("-", "").startswith(wanted)]
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    """Parsed lines; a line still being written by a running run is left out."""
+    lines = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        try:
+            lines.append(json.loads(text))
+        except json.JSONDecodeError:
+            continue
+    return lines
+
+
+def _rank(line: dict[str, Any]) -> int:
+    level = str(line.get("level", "info")).lower()
+    return LEVELS.index(level) if level in LEVELS else len(LEVELS)  # critical and above
 
 
 def _detail(line: dict[str, Any]) -> str:

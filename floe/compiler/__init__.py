@@ -22,6 +22,7 @@ from floe.compiler.load import load_inputs
 from floe.compiler.resolve import resolve
 from floe.compiler.stages import Stage, StageLog, StageRecord
 from floe.compiler.validate import validate_inputs
+from floe.observability.tracing import tracer
 from floe.plugins.base import OrchestratorPlugin, PluginLoader
 from floe.plugins.registry import default_loader
 
@@ -52,20 +53,23 @@ def compile_pipeline(
     """
     loader = loader or default_loader()
     log = StageLog(product.name if product.is_dir() else product.parent.name)
-    with log.stage(Stage.LOAD):
-        loaded = load_inputs(product, manifest)
-    with log.stage(Stage.VALIDATE):
-        validated = validate_inputs(loaded)
-    log.product = validated.spec.metadata.name
-    with log.stage(Stage.RESOLVE):
-        resolved = resolve(validated, loader)
-    with log.stage(Stage.ENFORCE):
-        enforce(resolved, loader)
-    with log.stage(Stage.COMPILE):
-        product_out = output_dir / validated.spec.metadata.name
-        project_rel = Path(os.path.relpath(loaded.product_dir.resolve(), product_out.resolve()))
-        compiled = compile_product(resolved, project_rel.as_posix())
-    with log.stage(Stage.GENERATE):
-        orchestrator = cast(OrchestratorPlugin[Any], resolved.plugins["orchestrator"])
-        files = generate(compiled, output_dir, orchestrator)
+    # One trace per compile: the six stage spans are children of this one.
+    with tracer().start_as_current_span("floe.compile") as root:
+        with log.stage(Stage.LOAD):
+            loaded = load_inputs(product, manifest)
+        with log.stage(Stage.VALIDATE):
+            validated = validate_inputs(loaded)
+        log.product = validated.spec.metadata.name
+        root.set_attribute("floe.product", log.product)
+        with log.stage(Stage.RESOLVE):
+            resolved = resolve(validated, loader)
+        with log.stage(Stage.ENFORCE):
+            enforce(resolved, loader)
+        with log.stage(Stage.COMPILE):
+            product_out = output_dir / validated.spec.metadata.name
+            project_rel = Path(os.path.relpath(loaded.product_dir.resolve(), product_out.resolve()))
+            compiled = compile_product(resolved, project_rel.as_posix())
+        with log.stage(Stage.GENERATE):
+            orchestrator = cast(OrchestratorPlugin[Any], resolved.plugins["orchestrator"])
+            files = generate(compiled, output_dir, orchestrator)
     return CompileResult(compiled.artifacts, output_dir, files, list(log.records))

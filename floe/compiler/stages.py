@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 
+from opentelemetry.trace import StatusCode
+
 from floe.observability.logging import get_logger
 from floe.observability.tracing import tracer
 from floe.typedef import FloeModel
@@ -53,6 +55,7 @@ class StageLog:
             try:
                 yield
                 ok = True
+                span.set_status(StatusCode.OK)
             finally:
                 ms = round((time.perf_counter() - start) * 1000, 1)
                 self.records.append(StageRecord(stage=stage, ok=ok, duration_ms=ms))

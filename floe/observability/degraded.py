@@ -26,8 +26,3 @@ def report_once(destination: str, error: str, **fields: Any) -> bool:
         **fields,
     )
     return True
-
-
-def reported() -> frozenset[str]:
-    with _lock:
-        return frozenset(_reported)

@@ -7,8 +7,8 @@ run's OTel trace id in a ``trace`` run facet so a lineage event leads to its spa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,6 @@ from openlineage.client.facet_v2 import (
     schema_dataset,
 )
 from openlineage.client.generated.base import RunFacet
-from openlineage.client.serde import Serde
 
 from floe import __version__
 
@@ -67,7 +66,6 @@ class EventContext:
     trace_id: str
     span_id: str
     parent: tuple[JobRef, str] | None = None  # the pipeline job and run id
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _schema(fields: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -106,7 +104,6 @@ def run_event(
     inputs: Sequence[DatasetRef] = (),
     outputs: Sequence[DatasetRef] = (),
     error: str | None = None,
-    when: datetime | None = None,
 ) -> RunEvent:
     run_facets: dict[str, Any] = {
         "trace": TraceRunFacet(traceId=ctx.trace_id, spanId=ctx.span_id, producer=PRODUCER)
@@ -132,15 +129,10 @@ def run_event(
     }
     return RunEvent(
         eventType=RunState[state],
-        eventTime=(when or datetime.now(UTC)).isoformat(),
+        eventTime=datetime.now(UTC).isoformat(),
         run=Run(runId=run_id, facets=run_facets),
         job=Job(namespace=job.namespace, name=job.name, facets=job_facets),
         producer=PRODUCER,
         inputs=[_input(d) for d in inputs],
         outputs=[_output(d) for d in outputs],
     )
-
-
-def to_dict(event: RunEvent) -> dict[str, Any]:
-    result: dict[str, Any] = Serde.to_dict(event)
-    return result

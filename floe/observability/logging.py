@@ -39,19 +39,22 @@ class _Tee:
             stream.flush()
 
 
-def configure_run_log(path: Path, trace_id: str, span_id: str) -> None:
+def configure_run_log(path: Path, trace_id: str) -> dict[str, str]:
     """JSON lines to stderr (Dagster's compute log) and to ``path``, the run's own log file,
     which outlives the run. Lines logged outside any span (exporter threads, library
-    callbacks) get the run's root span ids, so every line of a run leads to its trace."""
+    callbacks) get the run's ids; the returned dict is where the caller puts the root span id
+    once it exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     stream = path.open("a", encoding="utf-8")  # closed at process exit: the run worker's life
+    ids = {"trace_id": trace_id}
 
     def run_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        event.setdefault("trace_id", trace_id)
-        event.setdefault("span_id", span_id)
+        for key, value in ids.items():
+            event.setdefault(key, value)
         return event
 
     configure("json", stream=_Tee(sys.stderr, stream), extra=[run_ids])
+    return ids
 
 
 def configure(

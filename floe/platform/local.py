@@ -93,6 +93,7 @@ class LocalPlatform:
         (self.settings.run_dir / "loaded-artifacts.json").unlink(missing_ok=True)
         timings: dict[str, float] = {}
         started = time.monotonic()
+        obs.check_installed()
         services.install_duckdb_extensions(self.settings)
         services.write_dagster_yaml(self.settings)
         # Storage and the observability stores start together; once PostgreSQL and the catalog

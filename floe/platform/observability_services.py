@@ -44,23 +44,30 @@ def _listening(port: int) -> bool:
 def phoenix_python() -> Path:
     """Phoenix lives in its own environment inside the main one (``make setup`` builds it):
     its pins (graphql-core >= 3.3) cannot share an environment with Dagster's."""
-    python = Path(sys.prefix) / "phoenix" / "bin" / "python"
-    if not python.is_file():
+    return Path(sys.prefix) / "phoenix" / "bin" / "python"
+
+
+SYSTEM_PACKAGES = {"prometheus": "prometheus", "prometheus-pushgateway": "prometheus-pushgateway"}
+
+
+def check_installed() -> None:
+    """Fail before starting anything if a program of the observability stack is missing.
+    Only ``up`` checks: ``status`` and ``down`` must work whatever is installed."""
+    if not phoenix_python().is_file():
         raise PlatformError(
-            f"the trace store (Arize Phoenix) is not installed at {python.parent.parent}",
+            f"the trace store (Arize Phoenix) is not installed at {phoenix_python().parents[1]}",
             hint="run 'make setup' (it builds it from requirements-phoenix.lock)",
         )
-    return python
+    for program, package in SYSTEM_PACKAGES.items():
+        if shutil.which(program) is None:
+            raise PlatformError(
+                f"'{program}' is not installed",
+                hint=f"run 'make setup' (it installs the Debian package '{package}')",
+            )
 
 
-def _system_binary(name: str, package: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise PlatformError(
-            f"'{name}' is not installed",
-            hint=f"run 'make setup' (it installs the Debian package '{package}')",
-        )
-    return found
+def _system_binary(name: str) -> str:
+    return shutil.which(name) or name
 
 
 def phoenix(settings: PlatformSettings) -> ServiceProcess:
@@ -132,7 +139,7 @@ def pushgateway(settings: PlatformSettings) -> ServiceProcess:
     return ServiceProcess(
         name="pushgateway",
         command=[
-            _system_binary("prometheus-pushgateway", "prometheus-pushgateway"),
+            _system_binary("prometheus-pushgateway"),
             f"--web.listen-address=127.0.0.1:{settings.port('pushgateway')}",
             f"--persistence.file={root / 'metrics.store'}",
             "--persistence.interval=5s",
@@ -158,7 +165,7 @@ def prometheus(settings: PlatformSettings) -> ServiceProcess:
     config.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     url = settings.url("prometheus")
     command = [
-        _system_binary("prometheus", "prometheus"),
+        _system_binary("prometheus"),
         f"--config.file={config}",
         f"--storage.tsdb.path={root / 'data'}",
         f"--web.listen-address=127.0.0.1:{settings.port('prometheus')}",

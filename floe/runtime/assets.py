@@ -30,7 +30,7 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         catalog = open_catalog(compiled)
-        observer = observe.start_run(compiled, context.run_id)
+        observer = observe.current(context.run_id)
         invocation = dbt.cli(["build"], context=context)
         # Raw events rather than .stream(): node starts matter too (spans, lineage START).
         for raw in invocation.stream_raw_events():
@@ -46,8 +46,28 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
             ]
             observer.on_dbt_event(raw.raw_event, events)
             yield from events
+            observer.on_materialized(_materialized(context, events, tables))
 
     return _assets
+
+
+def _materialized(
+    context: AssetExecutionContext, events: list[Any], tables: dict[tuple[str, str], str]
+) -> list[tuple[str, int | None]]:
+    """(table, rows) for each asset Dagster has just recorded as materialized."""
+    found = []
+    for event in events:
+        if isinstance(event, Output):
+            key = context.asset_key_for_output(event.output_name)
+        elif isinstance(event, AssetMaterialization):
+            key = event.asset_key
+        else:
+            continue
+        table = tables.get((key.path[0], key.path[-1]))
+        if table is not None:
+            rows = (event.metadata or {}).get("dagster/row_count")
+            found.append((table, int(getattr(rows, "value", rows)) if rows is not None else None))
+    return found
 
 
 def _with_iceberg_metadata(

@@ -22,6 +22,7 @@ from floe import config
 from floe.artifact.models import CompiledArtifacts, Transform
 from floe.observability import lineage as ol
 from floe.observability import tracing
+from floe.observability.degraded import report_once
 from floe.observability.logging import configure_run_log, get_logger
 from floe.plugins.base import LineagePlugin, TelemetryPlugin
 from floe.plugins.registry import default_loader
@@ -40,9 +41,7 @@ def service_name(product: str) -> str:
 
 @dataclass
 class _Node:
-    unique_id: str
     name: str
-    resource_type: str
     span: Span
     ol_run_id: str
     transform: Transform | None
@@ -55,7 +54,6 @@ class RunTotals:
     models: int = 0
     models_failed: list[str] = field(default_factory=list)
     rows_written: int = 0
-    written: dict[str, int] = field(default_factory=dict)
 
 
 class RunObserver:
@@ -75,13 +73,23 @@ class RunObserver:
         self._by_name = {t.name: t for t in compiled.transforms}
         self._test_owner = {test: t for t in compiled.transforms for test in t.tests}
         self._nodes: dict[str, _Node] = {}
+        self._spans_by_table: dict[str, Span] = {}
         self._schemas: dict[str, tuple[tuple[str, str], ...]] = {}
         self._lock = threading.Lock()
         self._started = time.time()
+        # The run log first, so even a broken telemetry plugin is reported in it.
+        self._log_ids = configure_run_log(
+            config.run_log_dir() / f"{run_id}.jsonl",
+            tracing.format_trace_id(tracing.trace_id_for_run(run_id)),
+        )
         self._telemetry = _plugin(compiled, "telemetry")
         self._lineage = _plugin(compiled, "lineage")
         if self._telemetry is not None:
-            cast(TelemetryPlugin[Any], self._telemetry).configure(self.service)
+            try:
+                cast(TelemetryPlugin[Any], self._telemetry).configure(self.service)
+            except Exception as exc:
+                _LOG.warning("observe.telemetry_not_configured", error=repr(exc))
+                self._telemetry = None
         self._tracer = tracing.tracer("floe.runtime")
         self.pipeline_job = ol.JobRef(
             self.service, compiled.orchestration.job_name, "DAGSTER", "JOB"
@@ -98,11 +106,8 @@ class RunObserver:
                 },
             )
         self._root_ctx = trace.set_span_in_context(self.root)
-        configure_run_log(
-            config.run_log_dir() / f"{run_id}.jsonl",
-            self.trace_id,
-            tracing.format_span_id(self.root.get_span_context().span_id),
-        )
+        if self.root.get_span_context().is_valid:
+            self._log_ids["span_id"] = self._span_id(self.root)
         self._log("pipeline.run.started", job=compiled.orchestration.job_name)
         self._emit("START", self.pipeline_job, run_id, self.root, parent=False)
 
@@ -116,6 +121,10 @@ class RunObserver:
         return tracing.format_trace_id(
             ctx.trace_id if ctx.is_valid else tracing.trace_id_for_run(self.run_id)
         )
+
+    @staticmethod
+    def _span_id(span: Span) -> str:
+        return tracing.format_span_id(span.get_span_context().span_id)
 
     def _log(self, event: str, span: Span | None = None, level: str = "info", **kw: Any) -> None:
         with trace.use_span(span or self.root, end_on_exit=False):
@@ -136,15 +145,15 @@ class RunObserver:
             return
         ctx = ol.EventContext(
             trace_id=self.trace_id,
-            span_id=tracing.format_span_id(span.get_span_context().span_id),
+            span_id=self._span_id(span),
             parent=(self.pipeline_job, self.run_id) if parent else None,
         )
         try:
             event = ol.run_event(state, job, run_id, ctx, list(inputs), list(outputs), error)
-        except Exception as exc:  # a malformed event is a floe bug, never a failed run
-            self._log("lineage.event_not_built", level="warning", error=str(exc))
-            return
-        cast(LineagePlugin[Any], self._lineage).emit(event)
+            cast(LineagePlugin[Any], self._lineage).emit(event)
+        except Exception as exc:  # a floe or third-party plugin bug, never a failed run
+            with trace.use_span(span, end_on_exit=False):
+                report_once(f"lineage-plugin:{type(self._lineage).__name__}", repr(exc))
 
     def _fields(self, table: str, refresh: bool = False) -> tuple[tuple[str, str], ...]:
         """A table's columns as the catalog has them (documented columns before it exists)."""
@@ -196,10 +205,6 @@ class RunObserver:
     def _node_started(self, unique_id: str, info: Mapping[str, Any]) -> None:
         from openlineage.client.uuid import generate_new_uuid
 
-        with self._lock:
-            if unique_id in self._nodes:
-                return
-
         resource_type = str(info.get("resource_type", unique_id.split(".", 1)[0]))
         node_name = str(info.get("node_name", unique_id.rsplit(".", 1)[-1]))
         transform = self._by_id.get(unique_id)
@@ -223,8 +228,11 @@ class RunObserver:
         span = self._tracer.start_span(
             f"dbt.{resource_type} {node_name}", context=self._root_ctx, attributes=attributes
         )
-        node = _Node(unique_id, node_name, resource_type, span, str(generate_new_uuid()), transform)
+        node = _Node(node_name, span, str(generate_new_uuid()), transform)
         with self._lock:
+            if unique_id in self._nodes:  # dbt logs some starts twice (LogStartLine, NodeStart)
+                span.end()
+                return
             self._nodes[unique_id] = node
         self._log("dbt.node.started", span, model=node_name, resource_type=resource_type)
         if transform is not None:
@@ -247,6 +255,14 @@ class RunObserver:
             node = self._nodes.pop(unique_id, None)
         if node is None:
             return
+        try:
+            self._record_result(node, status, message, dagster_events)
+        finally:
+            node.span.end()
+
+    def _record_result(
+        self, node: _Node, status: str, message: str, dagster_events: list[Any]
+    ) -> None:
         failed = status in FAILED_STATUSES
         span = node.span
         span.set_attribute("dbt.status", status)
@@ -258,7 +274,6 @@ class RunObserver:
                 self.totals.models_failed.append(t.name)
         if rows is not None and t is not None:
             self.totals.rows_written += rows
-            self.totals.written[t.table] = rows
             span.set_attribute("floe.rows_written", rows)
         if snapshot is not None:
             span.set_attribute("iceberg.snapshot_id", snapshot)
@@ -282,9 +297,8 @@ class RunObserver:
                 outputs=outputs,
                 error=message if failed else None,
             )
-            if not failed and rows is not None:
-                self._asset_materialized(t, rows, span)
-        span.end()
+            if not failed:
+                self._spans_by_table[t.table] = span
 
     def _commit_span(self, node: _Node, snapshot: str) -> None:
         """The catalog commit that made the node's rows visible, as the node's child span."""
@@ -311,20 +325,27 @@ class RunObserver:
         )
         child.end(end_time=at)
 
-    def _asset_materialized(self, t: Transform, rows: int, span: Span) -> None:
-        """Emission point 3: Dagster recorded the asset's materialization."""
+    def on_materialized(self, materialized: Iterable[tuple[str, int | None]]) -> None:
+        """Emission point 3, called once Dagster has taken the asset events: one COMPLETE per
+        (table, rows) materialized, under the span of the dbt node that wrote it."""
         from openlineage.client.uuid import generate_new_uuid
 
-        asset = "/".join([self.compiled.lakehouse.namespace, t.table.split(".", 1)[1]])
-        job = ol.JobRef(self.service, asset, "DAGSTER", "ASSET")
-        self._emit(
-            "COMPLETE",
-            job,
-            str(generate_new_uuid()),
-            span,
-            inputs=self._inputs(t),
-            outputs=[self._dataset(t, rows=rows)],
-        )
+        try:
+            for table, rows in materialized:
+                t = next((x for x in self.compiled.transforms if x.table == table), None)
+                if t is None:
+                    continue
+                asset = "/".join([self.compiled.lakehouse.namespace, table.split(".", 1)[1]])
+                self._emit(
+                    "COMPLETE",
+                    ol.JobRef(self.service, asset, "DAGSTER", "ASSET"),
+                    str(generate_new_uuid()),
+                    self._spans_by_table.get(table, self.root),
+                    inputs=self._inputs(t),
+                    outputs=[self._dataset(t, rows=rows)],
+                )
+        except Exception as exc:  # observing must never break the run
+            self._log("observe.materialization_failed", level="warning", error=repr(exc))
 
     # ------------------------------------------------------------------ run end
 
@@ -335,6 +356,7 @@ class RunObserver:
         except Exception as exc:
             self._log("observe.finish_failed", level="warning", error=repr(exc))
         finally:
+            self.root.end()
             tracing.flush()
             _forget(self.run_id)
 
@@ -344,6 +366,8 @@ class RunObserver:
             self._nodes.clear()
         for node in leftover:  # started but never reported: the run was cut short
             node.span.set_status(Status(StatusCode.ERROR, "no result from dbt"))
+            if node.transform is not None:
+                self._emit("ABORT", self._dbt_job(node.transform), node.ol_run_id, node.span)
             node.span.end()
         duration = time.time() - self._started
         totals = self.totals
@@ -360,17 +384,14 @@ class RunObserver:
                 "floe.status": "failure" if failed else "success",
             }
         )
-        outputs = [
-            ol.DatasetRef(self.catalog_uri, table, self._schemas.get(table, ()), rows)
-            for table, rows in sorted(totals.written.items())
-        ]
+        # No datasets on the pipeline's own events: its model jobs carry them, and a job that
+        # "outputs" every table would short-circuit the lineage graph.
         self._emit(
             "FAIL" if failed else "COMPLETE",
             self.pipeline_job,
             self.run_id,
             self.root,
             parent=False,
-            outputs=outputs,
             error=error if failed else None,
         )
         if self._telemetry is not None:
@@ -405,7 +426,19 @@ class RunObserver:
                 rows_written=totals.rows_written,
                 seconds=round(duration, 2),
             )
-        self.root.end()
+
+
+class NullObserver:
+    """Stands in when a run cannot be (or is not) observed; every call does nothing."""
+
+    def on_dbt_event(self, raw: Mapping[str, Any], dagster_events: Iterable[Any] = ()) -> None:
+        return None
+
+    def on_materialized(self, materialized: Iterable[tuple[str, int | None]]) -> None:
+        return None
+
+    def finish(self, success: bool, error: str | None = None) -> None:
+        return None
 
 
 def _iceberg_metadata(events: Iterable[Any]) -> tuple[int | None, str | None]:
@@ -436,11 +469,14 @@ _observers: dict[str, RunObserver] = {}
 _observers_lock = threading.Lock()
 
 
-def start_run(compiled: CompiledArtifacts, run_id: str) -> RunObserver:
-    """The observer of ``run_id`` in this process, created (and the run started) on first use."""
+def start_run(compiled: CompiledArtifacts, run_id: str) -> RunObserver | NullObserver:
+    """The observer of ``run_id`` in this process, created (and the run started) on first use.
+    Anything going wrong here yields a ``NullObserver``: the run goes on unobserved."""
     with _observers_lock:
         found = _observers.get(run_id)
-        if found is None:
+        if found is not None:
+            return found
+        try:
             from floe.runtime.iceberg import catalog_properties, open_catalog
 
             try:
@@ -449,8 +485,18 @@ def start_run(compiled: CompiledArtifacts, run_id: str) -> RunObserver:
             except Exception:
                 catalog, uri = None, compiled.plugins.catalog.config.get("uri", "")
             found = RunObserver(compiled, run_id, catalog, str(uri))
-            _observers[run_id] = found
+        except Exception as exc:
+            _LOG.warning("observe.run_not_observed", run_id=run_id, error=repr(exc))
+            return NullObserver()
+        _observers[run_id] = found
         return found
+
+
+def current(run_id: str) -> RunObserver | NullObserver:
+    """The observer the executor opened for ``run_id``; runs started without floe's executor
+    (``materialize()``, ``execute_in_process``) have none and are not observed."""
+    with _observers_lock:
+        return _observers.get(run_id) or NullObserver()
 
 
 def _forget(run_id: str) -> None:

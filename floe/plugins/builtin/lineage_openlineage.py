@@ -27,6 +27,7 @@ class OpenLineageHttpPlugin(LineagePlugin[OpenLineageConfig]):
     def __init__(self, cfg: Any = None) -> None:
         super().__init__(cfg)
         self._client: Any = None
+        self._failed = False
 
     @property
     def url(self) -> str:
@@ -47,9 +48,14 @@ class OpenLineageHttpPlugin(LineagePlugin[OpenLineageConfig]):
         return self._client
 
     def emit(self, event: Any) -> None:
+        """Send, or drop once the receiver has failed in this process: a hung receiver must
+        not cost every event its timeout (the loss was reported at the first failure)."""
+        if self._failed:
+            return
         try:
             self._get_client().emit(event)
         except Exception as exc:  # lineage is never worth a failed pipeline
+            self._failed = True
             report_once(f"openlineage:{self.url}", f"{type(exc).__name__}: {exc}")
 
     def health_check(self) -> HealthStatus:
