@@ -171,6 +171,9 @@ class PostgresStore:
                 dbname=self.database,
                 connect_timeout=self._connect_timeout,
                 application_name="floe-lineage-receiver",
+                # Reads rebuild answers from every event: bound them, so a large history slows
+                # a read down instead of holding the lock (and the emitters' POSTs) for long.
+                options="-c statement_timeout=5000",
             )
             self._conn.autocommit = True
         with self._conn.cursor() as cur:
