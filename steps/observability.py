@@ -177,8 +177,14 @@ def trace_within(
         f"no root span of run {run.run_id} in project {service} after {latency:.1f}s "
         f"({len(spans)} spans)"
     )
-    # The root span is exported last (at run end): once it is there, the rest is too.
-    return trace_spans(live_platform, service, run.run_id)
+    # The root span is exported last, but the store ingests in batches: read until two reads
+    # half a second apart agree.
+    counts = [len(spans), -1]
+    while counts[-1] != counts[-2]:
+        time.sleep(0.5)
+        spans = trace_spans(live_platform, service, run.run_id)
+        counts.append(len(spans))
+    return spans
 
 
 @then(parsers.parse('the trace\'s root span is "{name}" with no parent'))
@@ -429,6 +435,13 @@ def events_in_trace(
     live_platform: LivePlatform, run: RunResult, events: list[dict[str, Any]]
 ) -> None:
     service = events[0]["job"]["namespace"]
+    wanted = {e["run"]["facets"]["trace"]["spanId"] for e in events}
+    # The trace store ingests in batches: wait until the events' spans have landed.
+    wait_until(
+        lambda: wanted <= {s["span_id"] for s in trace_spans(live_platform, service, run.run_id)},
+        timeout=15,
+        what="the spans the lineage events point at",
+    )
     spans = {s["span_id"]: s for s in trace_spans(live_platform, service, run.run_id)}
     trace_id = format_trace_id(trace_id_for_run(run.run_id))
     for e in events:
@@ -575,10 +588,15 @@ def log_ids(live_platform: LivePlatform, run: RunResult) -> None:
     trace_id = format_trace_id(trace_id_for_run(run.run_id))
     assert len(lines) > 10
     assert {line["trace_id"] for line in lines} == {trace_id}
-    spans = {
-        s["span_id"] for s in trace_spans(live_platform, f"floe-{lines[0]['product']}", run.run_id)
-    }
-    assert {line["span_id"] for line in lines} <= spans
+    logged = {line["span_id"] for line in lines}
+    service = f"floe-{lines[0]['product']}"
+
+    def missing() -> set[str]:
+        return logged - {s["span_id"] for s in trace_spans(live_platform, service, run.run_id)}
+
+    # The trace store ingests in batches: wait for the spans, then name any that never came.
+    wait_until(lambda: not missing(), timeout=15, what="every logged span in the trace store")
+    assert missing() == set()
 
 
 @then(
