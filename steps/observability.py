@@ -342,6 +342,7 @@ def dbt_events(
     live_platform: LivePlatform, run: RunResult, events: list[dict[str, Any]], n: int
 ) -> None:
     compiled = _compiled_for(live_platform, events)
+    uri = catalog_properties(compiled)["uri"]
     assert len(compiled.transforms) == n
     for t in compiled.transforms:
         mine = [
@@ -349,9 +350,7 @@ def dbt_events(
         ]
         assert sorted(e["eventType"] for e in mine) == ["COMPLETE", "START"], t.name
         for e in mine:
-            assert [(o["namespace"], o["name"]) for o in e["outputs"]] == [
-                (catalog_properties(compiled)["uri"], t.table)
-            ]
+            assert [(o["namespace"], o["name"]) for o in e["outputs"]] == [(uri, t.table)]
 
 
 @then(

@@ -12,25 +12,18 @@ import socket
 import sys
 from pathlib import Path
 
-import requests
 from pydantic import SecretStr
 
 from floe.errors import PlatformError
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env
+from floe.platform.services import http_ok
 from floe.platform.settings import PlatformSettings
 
 LINEAGE_DATABASE = "lineage"
 DASHBOARDS = Path(__file__).resolve().parents[1] / "observability" / "dashboards"
 CONSOLE_LIBRARIES = Path("/etc/prometheus/console_libraries")
 PHOENIX_LAUNCHER = Path(__file__).resolve().parent / "launchers" / "phoenix_server.py"
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _listening(port: int) -> bool:
@@ -91,7 +84,7 @@ def phoenix(settings: PlatformSettings) -> ServiceProcess:
         log_dir=settings.log_dir,
         env=env,
         cwd=work,
-        health=lambda: _http_ok(f"{url}/healthz"),
+        health=lambda: http_ok(f"{url}/healthz"),
     )
 
 
@@ -147,7 +140,7 @@ def pushgateway(settings: PlatformSettings) -> ServiceProcess:
         run_dir=settings.run_dir,
         log_dir=settings.log_dir,
         env=base_env(),
-        health=lambda: _http_ok(f"{url}/-/ready"),
+        health=lambda: http_ok(f"{url}/-/ready"),
     )
 
 
@@ -181,7 +174,7 @@ def prometheus(settings: PlatformSettings) -> ServiceProcess:
         log_dir=settings.log_dir,
         env=base_env(),
         cwd=root,
-        health=lambda: _http_ok(f"{url}/-/ready"),
+        health=lambda: http_ok(f"{url}/-/ready"),
     )
 
 
@@ -210,5 +203,5 @@ def lineage_receiver(settings: PlatformSettings, secrets: dict[str, SecretStr]) 
         run_dir=settings.run_dir,
         log_dir=settings.log_dir,
         env=env,
-        health=lambda: _http_ok(f"{url}/healthcheck"),
+        health=lambda: http_ok(f"{url}/healthcheck"),
     )

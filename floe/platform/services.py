@@ -35,7 +35,7 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def _http_ok(url: str, codes: tuple[int, ...] = (200,)) -> bool:
+def http_ok(url: str, codes: tuple[int, ...] = (200,)) -> bool:
     try:
         return requests.get(url, timeout=2).status_code in codes
     except requests.RequestException:
@@ -250,7 +250,7 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
         env=env,
         cwd=root,
         health=lambda: (
-            _http_ok(f"{s.url('iceberg')}/v1/config") and _http_ok(s.url("s3"), (200, 403))
+            http_ok(f"{s.url('iceberg')}/v1/config") and http_ok(s.url("s3"), (200, 403))
         ),
     )
 
@@ -348,7 +348,7 @@ def dagster_processes(
         log_dir=settings.log_dir,
         env=env,
         cwd=workspace.parent,
-        health=lambda: _http_ok(f"{url}/server_info"),
+        health=lambda: http_ok(f"{url}/server_info"),
     )
     daemon = ServiceProcess(
         name="dagster-daemon",

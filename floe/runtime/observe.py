@@ -70,6 +70,7 @@ class RunObserver:
         self.catalog_uri = catalog_uri
         self.totals = RunTotals()
         self._by_id = {t.unique_id: t for t in compiled.transforms}
+        self._by_table = {t.table: t for t in compiled.transforms}
         self._by_name = {t.name: t for t in compiled.transforms}
         self._test_owner = {test: t for t in compiled.transforms for test in t.tests}
         self._nodes: dict[str, _Node] = {}
@@ -167,9 +168,7 @@ class RunObserver:
             except Exception:  # not created yet, or catalog hiccup: fall back below
                 fields = ()
         if not fields:
-            t = self._by_id.get(table) or next(
-                (x for x in self.compiled.transforms if x.table == table), None
-            )
+            t = self._by_table.get(table)
             fields = tuple((c.name, c.data_type or "unknown") for c in (t.columns if t else []))
         self._schemas[table] = fields
         return fields
@@ -332,7 +331,7 @@ class RunObserver:
 
         try:
             for table, rows in materialized:
-                t = next((x for x in self.compiled.transforms if x.table == table), None)
+                t = self._by_table.get(table)
                 if t is None:
                     continue
                 asset = "/".join([self.compiled.lakehouse.namespace, table.split(".", 1)[1]])
