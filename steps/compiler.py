@@ -59,8 +59,6 @@ def _copy_product(tmp_path: Path, product: str) -> Path:
     root = tmp_path / "demo"
     shutil.copytree(DEMO / product, root / product, ignore=shutil.ignore_patterns("target", "logs"))
     shutil.copy(DEMO / "manifest.yaml", root / "manifest.yaml")
-    if not (root / "macros").exists():
-        shutil.copytree(DEMO / "macros", root / "macros")
     return root / product
 
 

@@ -77,7 +77,6 @@ def _failing_copy(root: Path) -> Path:
     shutil.copytree(
         DEMO / "customer-360", root / FAILING_COPY, ignore=shutil.ignore_patterns("target", "logs")
     )
-    shutil.copytree(DEMO / "macros", root / "macros")
     shutil.copy(DEMO / "manifest.yaml", root / "manifest.yaml")
     spec = yaml.safe_load((root / FAILING_COPY / "floe.yaml").read_text())
     spec["metadata"]["name"] = FAILING_COPY

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from floe import artifact
 from floe.compiler import compile_pipeline
-from floe.compiler.enforce import render_sql
 from floe.compiler.stages import STAGE_ORDER
 from floe.errors import GovernanceError, ResolveError, SpecLoadError, SpecValidationError
 
@@ -23,7 +22,6 @@ def _copy(tmp_path: Path, product: str = "customer-360") -> Path:
         DEMO / product, tmp_path / "demo" / product, ignore=shutil.ignore_patterns("target", "logs")
     )
     shutil.copy(DEMO / "manifest.yaml", tmp_path / "demo" / "manifest.yaml")
-    shutil.copytree(DEMO / "macros", tmp_path / "demo" / "macros")
     return tmp_path / "demo" / product
 
 
@@ -115,12 +113,3 @@ def test_override_of_unknown_model_is_refused(tmp_path: Path) -> None:
     _edit(product / "floe.yaml", models=[{"name": "gold_nothing", "tier": "gold"}])
     with pytest.raises(ResolveError, match="models lists gold_nothing"):
         compile_pipeline(product, output_dir=tmp_path / "out")
-
-
-def test_incremental_branch_is_parsed_too() -> None:
-    raw = (
-        "select 1 from {{ ref('a') }} {% if is_incremental() %} "
-        "where x > (select max(x) from {{ this }}) {% endif %}"
-    )
-    assert render_sql(raw, incremental=False).strip() == "select 1 from ref_a"
-    assert "from this_table" in render_sql(raw, incremental=True)

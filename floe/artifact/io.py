@@ -33,6 +33,7 @@ def write_if_changed(path: Path, text: str) -> None:
     """Leave mtime alone when nothing changed, so watchers (Dagster) do not reload for nothing."""
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
 

@@ -98,7 +98,12 @@ def bench_pipeline(
                 orchestrated.append(time.perf_counter() - start)
                 trace_latency.append(_trace_visible(platform, product, run_id))
                 bare.append(
-                    _dbt_build(demo / product, out / product, compiled.dbt.profile_name, env)
+                    _dbt_build(
+                        out / product / compiled.dbt.project_dir,
+                        out / product,
+                        compiled.dbt.profile_name,
+                        env,
+                    )
                 )
             results["orchestrated_vs_bare"] = {
                 "product": product,

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from floe.cli.output import out
+from floe.cli.output import err, out
 from floe.compiler import DEFAULT_OUTPUT_DIR
 
 COMPILER_SERVICE = "floe-compiler"
@@ -46,6 +47,8 @@ def compile_command(
     table = Table("product", "models", "bronze/silver/gold", "tests", "compute", "artifact")
     for product in products:
         result = compile_pipeline(product, manifest=manifest, output_dir=output_dir)
+        for warning in result.warnings:
+            err().print(Text(f"warning: {result.artifacts.product.name}: {warning}", "yellow"))
         a = result.artifacts
         layers = "/".join(
             str(sum(1 for m in a.models if m.layer == layer))

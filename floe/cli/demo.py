@@ -54,6 +54,7 @@ def run(
     from floe.demo.runner import run_demo
     from floe.errors import PipelineError
     from floe.observability.tracing import format_trace_id, trace_id_for_run
+    from floe.platform import runs
     from floe.platform.settings import load
 
     settings = load(home)
@@ -63,9 +64,8 @@ def run(
         summary = run_demo(demo_dir, output_dir, settings, factor, status.update)
     table = Table("product", "models", "status", "run time", "rows in gold tables", "trace id")
     for product, r in summary.results.items():
-        gold = ", ".join(
-            f"{k.split('/')[-1]}={v}" for k, v in r.row_counts.items() if "/gold_" in k
-        )
+        rows = runs.gold_rows(runs.load_artifact(output_dir, product), r)
+        gold = ", ".join(f"{k}={v}" for k, v in rows.items())
         table.add_row(
             product,
             str(summary.models[product]),

@@ -8,6 +8,7 @@ from typing import TextIO
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from floe import config
 from floe.errors import ExitCode, FloeError
@@ -34,18 +35,23 @@ def fail(exc: BaseException) -> typer.Exit:
     if config.debug():
         console.print_exception()
     if isinstance(exc, FloeError):
-        console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        _error(console, str(exc))
         return typer.Exit(int(exc.exit_code))
     if isinstance(exc, ValidationError):
         lines = "\n".join(f"  - {p}" for p in describe_errors(exc))
-        console.print(f"[bold red]Error:[/] invalid input ({exc.title}):\n{lines}", markup=True)
+        _error(console, f"invalid input ({exc.title}):\n{lines}")
         return typer.Exit(int(ExitCode.VALIDATION))
     if isinstance(exc, ValueError):
-        console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        _error(console, str(exc))
         return typer.Exit(int(ExitCode.USER_ERROR))
-    console.print(
-        f"[bold red]Error:[/] unexpected {type(exc).__name__}. "
+    _error(
+        console,
+        f"unexpected {type(exc).__name__}. "
         "Re-run with FLOE_DEBUG=1 to see the details, and report it.",
-        markup=True,
     )
     return typer.Exit(int(ExitCode.INTERNAL))
+
+
+def _error(console: Console, message: str) -> None:
+    """User text is never read as rich markup: '[a-z]' or '[/x]' in a value prints as is."""
+    console.print(Text.assemble(("Error:", "bold red"), " ", message))

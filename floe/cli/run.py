@@ -62,7 +62,7 @@ def run_command(
     table = Table("product", "run", "status", "seconds", "tables", "rows (gold)")
     failed = []
     for product, r in results.items():
-        gold = {k.split("/")[-1]: v for k, v in r.row_counts.items() if "/gold_" in k}
+        gold = runs.gold_rows(runs.load_artifact(output_dir, product), r)
         table.add_row(
             product,
             r.run_id[:8],

@@ -9,8 +9,7 @@ Examples:
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +26,8 @@ from floe.plugins.base import OrchestratorPlugin, PluginLoader
 from floe.plugins.registry import default_loader
 
 DEFAULT_OUTPUT_DIR = Path("target/floe")
+RUN_PROJECT_DIR = "dbt"
+"""Beside each artifact: the dbt project floe runs (see floe.plugins.builtin.dbt_core)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class CompileResult:
     output_dir: Path
     files: list[Path]
     stages: list[StageRecord]
+    warnings: list[str] = field(default_factory=list)
 
 
 def compile_pipeline(
@@ -61,15 +63,14 @@ def compile_pipeline(
             validated = validate_inputs(loaded)
         log.product = validated.spec.metadata.name
         root.set_attribute("floe.product", log.product)
+        product_out = output_dir / validated.spec.metadata.name
         with log.stage(Stage.RESOLVE):
-            resolved = resolve(validated, loader)
+            resolved = resolve(validated, loader, product_out / RUN_PROJECT_DIR)
         with log.stage(Stage.ENFORCE):
-            enforce(resolved, loader)
+            warnings = enforce(resolved, loader)
         with log.stage(Stage.COMPILE):
-            product_out = output_dir / validated.spec.metadata.name
-            project_rel = Path(os.path.relpath(loaded.product_dir.resolve(), product_out.resolve()))
-            compiled = compile_product(resolved, project_rel.as_posix())
+            compiled = compile_product(resolved, RUN_PROJECT_DIR)
         with log.stage(Stage.GENERATE):
             orchestrator = cast(OrchestratorPlugin[Any], resolved.plugins["orchestrator"])
             files = generate(compiled, output_dir, orchestrator)
-    return CompileResult(compiled.artifacts, output_dir, files, list(log.records))
+    return CompileResult(compiled.artifacts, output_dir, files, list(log.records), warnings)

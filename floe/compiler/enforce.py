@@ -5,45 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, cast
 
-import jinja2
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from floe.compiler.resolve import ResolvedProduct
 from floe.errors import GovernanceError
-from floe.plugins.base import ComputePlugin, PluginLoader
+from floe.plugins.base import ComputePlugin, Plugin, PluginLoader
 
 
-class _Anything(jinja2.ChainableUndefined):
-    """Unknown macros render to nothing so only the SQL around them is checked."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        return ""
-
-    def __str__(self) -> str:
-        return ""
-
-
-_JINJA = jinja2.Environment(undefined=_Anything, autoescape=False)  # noqa: S701 - renders SQL
-
-
-def render_sql(raw: str, incremental: bool) -> str:
-    """Render a model's Jinja with stand-in values for dbt's context functions."""
-    context = {
-        "ref": lambda *a, **k: f"ref_{a[-1]}",
-        "source": lambda *a, **k: f"src_{a[0]}.{a[-1]}",
-        "config": lambda *a, **k: "",
-        "var": lambda name, default=None: default if default is not None else f"'{name}'",
-        "is_incremental": lambda: incremental,
-        "this": "this_table",
-        "env_var": lambda name, default="": default,
-    }
-    return _JINJA.from_string(raw).render(context)
-
-
-def enforce(product: ResolvedProduct, loader: PluginLoader) -> None:
-    """Collect every violation, then fail once with all of them."""
-    violations: list[str] = []
+def enforce(product: ResolvedProduct, loader: PluginLoader) -> list[str]:
+    """Collect every violation, then fail once with all of them; return the warnings."""
+    violations: list[str] = compatibility_problems(product.plugins)
+    warnings: list[str] = []
+    substituted: dict[tuple[str, str, str], list[str]] = {}
     manifest = product.inputs.manifest
     approved = manifest.plugins.compute.approved or [manifest.plugins.compute.type]
     engines = {t.compute for t in product.transforms}
@@ -77,26 +53,75 @@ def enforce(product: ResolvedProduct, loader: PluginLoader) -> None:
             if default and default.name == t.compute
             else loader.create("compute", t.compute),
         )
-        raw = product.model_sql.get(t.name, "")
-        for incremental in (False, True):
-            try:
-                sql = render_sql(raw, incremental)
-            except jinja2.TemplateError as exc:
+        substitute = engine.built_as.get(t.materialized)
+        if t.materialized in engine.unsupported:
+            violations.append(
+                f"model '{t.name}' is materialized as '{t.materialized}', which compute "
+                f"'{t.compute}' cannot build. Fix: {engine.unsupported[t.materialized]} "
+                f"in {product.source_path(t.unique_id)} or dbt_project.yml"
+            )
+        elif substitute:
+            substituted.setdefault((t.materialized, t.compute, substitute), []).append(t.name)
+        # The SQL as dbt rendered it (dbt's own sandboxed Jinja, the project's macros).
+        sql = product.model_sql.get(t.name, "")
+        error = engine.sql_error(sql) if sql.strip() else None
+        if error:
+            violations.append(
+                f"model '{t.name}' has SQL that does not parse for {t.compute}: {error}. "
+                f"Fix: correct the SQL in {product.source_path(t.unique_id)}"
+            )
+    for (materialized, compute_name, substitute), names in sorted(substituted.items()):
+        warnings.append(
+            f"{len(names)} model(s) materialized as '{materialized}' ({', '.join(names)}): "
+            f"compute '{compute_name}' cannot hold a {materialized} on Iceberg, so each is built "
+            f"as a {substitute}. Set +materialized: {substitute} in dbt_project.yml to say so"
+        )
+    compute = product.plugins.get("compute")
+    if isinstance(compute, ComputePlugin) and "snapshot" in compute.unsupported:
+        for uid, node in sorted(product.dbt_manifest.get("nodes", {}).items()):
+            if node.get("resource_type") == "snapshot":
                 violations.append(
-                    f"model '{t.name}': Jinja does not render: {exc}. "
-                    "Fix: correct the template syntax"
+                    f"snapshot '{node['name']}' ({product.source_path(uid)}) cannot run on "
+                    f"compute '{compute.name}'. Fix: {compute.unsupported['snapshot']}"
                 )
-                break
-            error = engine.sql_error(sql) if sql.strip() else None
-            if error:
-                violations.append(
-                    f"model '{t.name}' has SQL that does not parse for {t.compute}: {error}. "
-                    f"Fix: correct the SQL in {_path(product, t.unique_id)}"
-                )
-                break
     violations += _seed_problems(product)
     if violations:
         raise GovernanceError(violations)
+    return warnings
+
+
+def compatibility_problems(plugins: dict[str, Plugin[Any]]) -> list[str]:
+    """Each plugin's declared needs: distributions in range, and the other plugins it works
+    with. An incompatible pair is named from both sides so either can be changed."""
+    problems = []
+    for kind, plugin in sorted(plugins.items()):
+        for dist, spec in sorted(plugin.requires.items()):
+            try:
+                installed = version(dist)
+            except PackageNotFoundError:
+                problems.append(
+                    f"{kind} plugin '{plugin.name}' needs {dist}{spec}, which is not installed. "
+                    f"Fix: pip install '{dist}{spec}'"
+                )
+                continue
+            try:
+                ok = SpecifierSet(spec).contains(installed, prereleases=True)
+            except InvalidSpecifier:
+                ok = False
+            if not ok:
+                problems.append(
+                    f"{kind} plugin '{plugin.name}' needs {dist}{spec}, but {installed} is "
+                    f"installed. Fix: pip install '{dist}{spec}'"
+                )
+        for other_kind, names in sorted(plugin.compatible_with.items()):
+            other = plugins.get(other_kind)
+            if other is not None and other.name not in names:
+                problems.append(
+                    f"{kind} plugin '{plugin.name}' does not work with {other_kind} plugin "
+                    f"'{other.name}' (it works with: {', '.join(sorted(names))}). Fix: choose "
+                    f"a compatible {other_kind} in manifest.yaml, or another {kind}"
+                )
+    return problems
 
 
 def _seed_problems(product: ResolvedProduct) -> list[str]:
@@ -106,7 +131,7 @@ def _seed_problems(product: ResolvedProduct) -> list[str]:
     for t in product.transforms:
         if t.resource_type != "seed":
             continue
-        rel = _path(product, t.unique_id)
+        rel = product.source_path(t.unique_id)
         try:
             text = (root / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -137,8 +162,3 @@ def _seed_problems(product: ResolvedProduct) -> list[str]:
                 )
                 break
     return problems
-
-
-def _path(product: ResolvedProduct, unique_id: str) -> str:
-    node = product.dbt_manifest["nodes"][unique_id]
-    return str(node.get("original_file_path", unique_id))

@@ -11,14 +11,16 @@ Override rules (documented in docs/compilation.md):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from floe.artifact.models import Column, Governance, ResolvedPlugin, Transform
 from floe.compiler.validate import ValidatedInputs
 from floe.errors import ResolveError
-from floe.plugins.base import Plugin, PluginLoader
+from floe.plugins.base import ComputePlugin, DBTPlugin, Plugin, PluginLoader
 from floe.spec.common import Schedule
 from floe.spec.floe_spec import ModelOverride
 from floe.spec.manifest import PluginChoice
@@ -39,8 +41,24 @@ class ResolvedProduct:
     governance: Governance
     dbt_manifest: dict[str, Any]
     transforms: list[Transform]
+    run_dir: Path = Path()
     model_sql: dict[str, str] = field(default_factory=dict)
     test_count: int = 0
+
+    def source_path(self, unique_id: str) -> str:
+        """A node's file as the user knows it: relative to the product folder."""
+        product_dir = self.inputs.loaded.product_dir
+        return source_path(self.dbt_manifest, unique_id, self.run_dir, product_dir)
+
+
+def source_path(manifest: dict[str, Any], unique_id: str, run_dir: Path, product_dir: Path) -> str:
+    node = manifest["nodes"].get(unique_id, {})
+    original = node.get("original_file_path")
+    if not original:
+        return unique_id
+    # The run project reaches the product's folders through links: resolve them.
+    full = os.path.realpath(run_dir / original)
+    return os.path.relpath(full, product_dir.resolve())
 
 
 def namespace_for(product: str) -> str:
@@ -48,7 +66,8 @@ def namespace_for(product: str) -> str:
     return product.replace("-", "_")
 
 
-def resolve(inputs: ValidatedInputs, loader: PluginLoader) -> ResolvedProduct:
+def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> ResolvedProduct:
+    """``run_dir`` receives the dbt project floe runs (the product's, plus engine macros)."""
     spec, manifest = inputs.spec, inputs.manifest
     choices: dict[str, PluginChoice | None] = {
         k: getattr(manifest.plugins, k) for k in CORE_KINDS + OPTIONAL_KINDS
@@ -100,10 +119,18 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader) -> ResolvedProduct:
             hint=f"use a value of at most {gov.max_retention_hours}",
         )
 
-    dbt_manifest = plugins["dbt"].parse_project(inputs.loaded.product_dir)  # type: ignore[attr-defined]
+    dbt = cast(DBTPlugin[Any], plugins["dbt"])
+    compute = cast(ComputePlugin[Any] | None, plugins.get("compute"))
+    macros = compute.dbt_macros() if compute is not None else None
+    dbt.run_project(
+        inputs.loaded.product_dir, run_dir, {compute.name: macros} if compute and macros else {}
+    )
+    dbt_manifest = dbt.parse_project(run_dir)
     namespace = namespace_for(spec.metadata.name)
     overrides = {m.name: m for m in spec.models}
-    transforms, sql, tests = _transforms(dbt_manifest, namespace, compute_name, overrides)
+    transforms, sql, tests = _transforms(
+        dbt_manifest, namespace, compute_name, overrides, run_dir, inputs.loaded.product_dir
+    )
     unknown = sorted(set(overrides) - {t.name for t in transforms})
     if unknown:
         raise ResolveError(
@@ -119,6 +146,7 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader) -> ResolvedProduct:
         governance=governance,
         dbt_manifest=dbt_manifest,
         transforms=transforms,
+        run_dir=run_dir,
         model_sql=sql,
         test_count=tests,
     )
@@ -144,7 +172,12 @@ def _layer(node: dict[str, Any], override: ModelOverride | None) -> Layer | None
 
 
 def _transforms(
-    manifest: dict[str, Any], namespace: str, compute: str, overrides: dict[str, ModelOverride]
+    manifest: dict[str, Any],
+    namespace: str,
+    compute: str,
+    overrides: dict[str, ModelOverride],
+    run_dir: Path,
+    product_dir: Path,
 ) -> tuple[list[Transform], dict[str, str], int]:
     nodes = manifest.get("nodes", {})
     names = {uid: n["name"] for uid, n in nodes.items()}
@@ -165,7 +198,8 @@ def _transforms(
         layer = _layer(node, override)
         if layer is None:
             raise ResolveError(
-                f"dbt model '{node['name']}' ({node.get('original_file_path')}) has no layer",
+                f"dbt model '{node['name']}' ({source_path(manifest, uid, run_dir, product_dir)}) "
+                "has no layer",
                 hint="put it under models/bronze, models/silver or models/gold, "
                 f"or set models[].tier for '{node['name']}' in floe.yaml",
             )
@@ -193,5 +227,5 @@ def _transforms(
             )
         )
         if node["resource_type"] == "model":
-            sql[node["name"]] = node.get("raw_code", "")
+            sql[node["name"]] = node.get("compiled_code") or ""
     return transforms, sql, test_count

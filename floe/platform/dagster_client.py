@@ -41,6 +41,9 @@ RUN = """query($id: ID!) { runOrError(runId: $id) { __typename
     } } } } }"""
 
 
+FAILURE_PREFIX = "dagster._core.definitions.events.Failure: "
+
+
 class RunResult(FloeModel):
     """A finished (or watched) run, with what it materialized."""
 
@@ -157,7 +160,9 @@ class DagsterClient:
             elif kind == "FailedToMaterializeEvent":
                 failed.append("/".join(ev["assetKey"]["path"]))
             elif kind == "ExecutionStepFailureEvent":
-                errors.append(ev["error"]["message"] if ev.get("error") else ev["stepKey"])
+                message = ev["error"]["message"] if ev.get("error") else ev["stepKey"]
+                # A Failure raised by floe already says what failed; drop Dagster's class path.
+                errors.append(message.removeprefix(FAILURE_PREFIX))
             elif kind == "RunFailureEvent" and ev.get("message"):
                 errors.append(ev["message"])
         if data["status"] in ("FAILURE", "CANCELED"):

@@ -29,6 +29,16 @@ def load_artifact(output_dir: Path, product: str) -> CompiledArtifacts:
     return artifact.read(path)
 
 
+def gold_rows(compiled: CompiledArtifacts, result: RunResult) -> dict[str, int]:
+    """Rows written per gold table in a run; gold by the layer the compiler resolved, whatever
+    the tables are called."""
+    namespace = compiled.lakehouse.namespace
+    gold = {
+        f"{namespace}/{t.table.split('.', 1)[1]}" for t in compiled.transforms if t.layer == "gold"
+    }
+    return {k.split("/")[-1]: v for k, v in sorted(result.row_counts.items()) if k in gold}
+
+
 def _running_catalog(compiled: CompiledArtifacts) -> tuple[CatalogPlugin[Any], str]:
     """The product's catalog plugin pointed at the running platform's catalog URL."""
     from floe import config

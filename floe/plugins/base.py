@@ -8,6 +8,7 @@ implements the abstract methods of its kind plus ``health_check``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 from floe.typedef import FloeModel
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
 
@@ -40,6 +41,12 @@ class Plugin(ABC, Generic[C]):
     name: ClassVar[str]
     version: ClassVar[str] = "0.1.0"
     config_model: ClassVar[type[BaseModel]] = EmptyConfig
+    requires: ClassVar[Mapping[str, str]] = {}
+    """Distributions it needs and their version ranges, e.g. ``{"dbt-core": ">=1.11,<1.12"}``;
+    the compiler refuses a product whose environment does not satisfy them."""
+    compatible_with: ClassVar[Mapping[str, frozenset[str]]] = {}
+    """Per other plugin kind, the implementations it works with (absent kind: any), e.g. a
+    catalog only DuckDB and Spark can write: ``{"compute": frozenset({"duckdb", "spark"})}``."""
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self.config: C = self.config_model.model_validate(dict(config or {}))  # type: ignore[assignment]
@@ -67,6 +74,17 @@ class ComputePlugin(Plugin[C]):
     """The engine dbt runs SQL on."""
 
     kind = "compute"
+    dbt_adapter: ClassVar[str]
+    """The dbt adapter (``type:`` in profiles.yml) this engine runs through."""
+    built_as: ClassVar[Mapping[str, str]] = {}
+    """dbt materializations the engine cannot build on Iceberg, and what it builds instead
+    (e.g. ``{"view": "table"}``); the compiler reports each substituted model."""
+    unsupported: ClassVar[Mapping[str, str]] = {}
+    """dbt materializations the engine refuses, with the fix the compiler prints."""
+
+    def dbt_macros(self) -> Path | None:
+        """Folder of dbt macros (e.g. materializations) the engine needs in every project."""
+        return None
 
     @abstractmethod
     def dbt_output(
@@ -85,8 +103,14 @@ class DBTPlugin(Plugin[C]):
     kind = "dbt"
 
     @abstractmethod
+    def run_project(self, project_dir: Path, run_dir: Path, macro_dirs: Mapping[str, Path]) -> None:
+        """Lay out in ``run_dir`` the dbt project floe runs: the product's own, unchanged,
+        plus the compute engine's macros (``macro_dirs``: name -> folder of .sql files)."""
+
+    @abstractmethod
     def parse_project(self, project_dir: Path) -> dict[str, Any]:
-        """Return dbt's manifest for the project, parsed by dbt itself."""
+        """Return dbt's manifest for the project, compiled by dbt itself (``compiled_code``
+        filled in), so SQL is judged as dbt renders it."""
 
 
 class OrchestratorPlugin(Plugin[C]):

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetMaterialization, AssetsDefinition, Output
+from dagster import AssetExecutionContext, AssetMaterialization, AssetsDefinition, Failure, Output
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from floe.artifact.models import CompiledArtifacts
 from floe.runtime import observe
@@ -32,23 +33,45 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
         catalog = open_catalog(compiled)
         observer = observe.current(context.run_id)
         invocation = dbt.cli(["build"], context=context)
-        # Raw events rather than .stream(): node starts matter too (spans, lineage START).
-        for raw in invocation.stream_raw_events():
-            events = [
-                _with_iceberg_metadata(context, event, catalog, tables)
-                for event in raw.to_default_asset_events(
-                    manifest=invocation.manifest,
-                    dagster_dbt_translator=invocation.dagster_dbt_translator,
-                    context=context,
-                    target_path=invocation.target_path,
-                    project=invocation.project,
-                )
-            ]
-            observer.on_dbt_event(raw.raw_event, events)
-            yield from events
-            observer.on_materialized(_materialized(context, events, tables))
+        dbt_errors: list[str] = []
+        try:
+            # Raw events rather than .stream(): node starts matter too (spans, lineage START).
+            for raw in invocation.stream_raw_events():
+                if raw.raw_event.get("info", {}).get("name") == "RunResultError":
+                    dbt_errors.append(str(raw.raw_event["info"].get("msg", "")).strip())
+                yield from _events(context, invocation, raw, catalog, tables, observer)
+        except DagsterDbtCliRuntimeError as exc:
+            # dbt's own words for each failed node, not the wrapper's "process failed".
+            raise Failure(
+                description="dbt build failed: "
+                + (" | ".join(" ".join(e.split()) for e in dbt_errors) or str(exc).splitlines()[0])
+            ) from None
 
     return _assets
+
+
+def _events(
+    context: AssetExecutionContext,
+    invocation: Any,
+    raw: Any,
+    catalog: Any,
+    tables: dict[tuple[str, str], str],
+    observer: Any,
+) -> Iterator[Any]:
+    """Dagster's events for one dbt event, with what the catalog holds; observed as they go."""
+    events = [
+        _with_iceberg_metadata(context, event, catalog, tables)
+        for event in raw.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        )
+    ]
+    observer.on_dbt_event(raw.raw_event, events)
+    yield from events
+    observer.on_materialized(_materialized(context, events, tables))
 
 
 def _materialized(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -25,6 +27,22 @@ def _env(name: str, default: str) -> str:
 class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
     name = "duckdb"
     config_model = DuckDBConfig
+    dbt_adapter = "duckdb"
+    requires: ClassVar[Mapping[str, str]] = {"dbt-duckdb": ">=1.11,<1.12", "duckdb": ">=1.5,<1.6"}
+    compatible_with: ClassVar[Mapping[str, frozenset[str]]] = {
+        "catalog": frozenset({"iceberg-rest"}),
+        "dbt": frozenset({"dbt-core"}),
+    }
+    # DuckDB's Iceberg attach holds tables only.
+    built_as: ClassVar[Mapping[str, str]] = {"view": "table"}
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "materialized_view": "use materialized='table'",
+        "snapshot": "floe does not run dbt snapshots on DuckDB's Iceberg attach; keep history "
+        "with an incremental model",
+    }
+
+    def dbt_macros(self) -> Path:
+        return Path(__file__).parent / "dbt_macros" / "duckdb"
 
     def dbt_output(
         self, *, catalog: CatalogPlugin[Any], storage: StoragePlugin[Any], namespace: str

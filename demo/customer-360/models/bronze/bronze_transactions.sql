@@ -6,4 +6,4 @@ select
     cast(amount as double) as amount,
     channel,
     status
-from {{ ref('raw_transactions') }}
+from "memory"."main"."raw_transactions"

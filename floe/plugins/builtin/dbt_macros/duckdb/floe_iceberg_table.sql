@@ -1,13 +1,18 @@
 {#-
-  Table materialization for DuckDB writing through an Iceberg REST catalog attach.
+  Materializations for DuckDB writing through an Iceberg REST catalog attach. The DuckDB compute
+  plugin ships them and the compiler adds them to every product's dbt project, so a plain dbt
+  project runs unchanged.
 
   DuckDB's Iceberg attach cannot CREATE OR REPLACE or rename a table created in the same
   transaction, which dbt's stock `table` materialization relies on. This one creates the table
   on first run and afterwards replaces its rows in ONE transaction (delete + insert by name),
   which is one Iceberg commit: readers see the old snapshot until it lands, snapshot history is
   kept, and a run killed midway leaves the table as it was.
+
+  The attach cannot hold views either, and `view` is dbt's default materialization: a view
+  model is built the same way, as a table (the compiler says so when it compiles).
 -#}
-{% materialization table, adapter='duckdb' %}
+{% macro floe_duckdb_replace_table() %}
   {%- set target_relation = this.incorporate(type='table') -%}
   {%- set existing = adapter.get_relation(database=this.database, schema=this.schema,
                                           identifier=this.identifier) -%}
@@ -26,4 +31,12 @@
   {% do adapter.commit() %}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
+{% endmacro %}
+
+{% materialization table, adapter='duckdb' %}
+  {{ return(floe_duckdb_replace_table()) }}
+{% endmaterialization %}
+
+{% materialization view, adapter='duckdb' %}
+  {{ return(floe_duckdb_replace_table()) }}
 {% endmaterialization %}
