@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
-SRC := floe steps tests features conftest.py
+SRC := floe steps tests features conftest.py examples
 
 .PHONY: setup system-deps test lint e2e demo bench clean
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -354,7 +355,11 @@ def location_schedule(workspace: Workspace, product: str, job: str, cron: str, t
 def location_resource(workspace: Workspace, product: str, profile: str) -> None:
     dbt = _load_definitions(workspace, product).resources["dbt"]
     assert dbt.profile == profile
-    assert Path(dbt.project_dir) == (DEMO / product).resolve()
+    # dbt runs the run project beside the artifact; its folders are the product's own.
+    run_project = Path(dbt.project_dir)
+    assert run_project == (workspace.out / product / "dbt").resolve()
+    assert (run_project / "models").resolve() == (DEMO / product / "models").resolve()
+    assert (run_project / "floe_macros" / "duckdb" / "floe_iceberg_table.sql").is_file()
     assert (Path(dbt.profiles_dir) / "profiles.yml").read_text().startswith(f"{profile}:")
 
 
@@ -457,6 +462,8 @@ def identical(repo_out: Path) -> None:
     a, b = _digests(repo_out / "a"), _digests(repo_out / "b")
     assert sorted(a) == [
         "financial-risk/compiled_artifacts.json",
+        "financial-risk/dbt/dbt_project.yml",
+        "financial-risk/dbt/floe_macros/duckdb/floe_iceberg_table.sql",
         "financial-risk/dbt_manifest.json",
         "financial-risk/definitions.py",
         "financial-risk/profiles.yml",
@@ -469,7 +476,9 @@ def identical(repo_out: Path) -> None:
 @then("the artifact holds no timestamp and no absolute path")
 def no_volatile(repo_out: Path) -> None:
     artifact = json.loads((repo_out / "a" / "financial-risk" / ARTIFACT).read_text())
-    assert artifact["dbt"]["project_dir"] == "../../../../../demo/financial-risk"
+    assert artifact["dbt"]["project_dir"] == "dbt"
+    link = repo_out / "a" / "financial-risk" / "dbt" / "models"
+    assert os.readlink(link) == "../../../../../../demo/financial-risk/models"
     for path in (repo_out / "a").rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -37,17 +38,16 @@ def test_missing_product_folder() -> None:
 
 
 def test_plugins_list_shows_builtin_plugins() -> None:
-    result = invoke(["plugins", "list"])
+    result = invoke(["plugins", "list", "--json"])
     assert result.exit_code == 0
-    rows = {
-        line.split("│")[1].strip(): line.split("│")[3].strip()
-        for line in result.stdout.splitlines()
-        if line.count("│") == 4
-    }
-    assert rows["compute"] == "duckdb"
-    assert rows["catalog"] == "iceberg-rest"
-    assert rows["orchestrator"] == "dagster"
-    assert len(rows) == 14  # 14 plugin kinds; the 15th ABC is the loader itself
+    rows = {(p["kind"], p["name"]): p for p in json.loads(result.stdout)}
+    assert rows[("compute", "duckdb")]["distribution"] == "floe"
+    assert rows[("catalog", "iceberg-rest")]["target"].endswith(":IcebergRestCatalogPlugin")
+    assert ("orchestrator", "dagster") in rows
+    # 14 kinds (the 15th ABC is the loader itself); ingestion, semantic layer: ABC only.
+    assert len({kind for kind, _ in rows}) == 12
+    table = invoke(["plugins", "list"])
+    assert "15 plugin ABCs: 14 kinds, 12 with an implementation" in table.stdout
 
 
 def test_console_entry_point_prints_no_traceback(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from floe.cli.output import err, out
 
@@ -100,7 +101,8 @@ def down(
 
 @app.command("status")
 def status(home: HomeOpt = None) -> None:
-    """Each service, its address, health and pid. Exits 1 if any service is not healthy."""
+    """Each service (address, health, pid), then each plugin the served products use and its
+    health check. Exits 1 if any service or plugin is not healthy."""
     platform = _platform(home)
     if not _print_status(platform):
         raise typer.Exit(1)
@@ -114,10 +116,25 @@ def env(home: HomeOpt = None) -> None:
 
 
 def _print_status(platform) -> bool:  # type: ignore[no-untyped-def]
+    from floe.platform.plugin_health import check_plugins
+
     table = Table("service", "address", "health", "pid")
     healthy = True
     for s in platform.status():
         healthy &= s.healthy
         table.add_row(s.name, s.address, "healthy" if s.healthy else "DOWN", str(s.pid or "-"))
     out().print(table)
+    plugins = check_plugins(platform.settings, platform.env())
+    if plugins:
+        ptable = Table("plugin", "implementation", "health", "detail", "used by")
+        for p in plugins:
+            healthy &= p.healthy
+            ptable.add_row(
+                p.kind,
+                p.name,
+                "healthy" if p.healthy else "DOWN",
+                Text(p.detail),
+                ", ".join(p.products),
+            )
+        out().print(ptable)
     return healthy

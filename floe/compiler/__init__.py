@@ -9,6 +9,7 @@ Examples:
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -63,14 +64,24 @@ def compile_pipeline(
             validated = validate_inputs(loaded)
         log.product = validated.spec.metadata.name
         root.set_attribute("floe.product", log.product)
-        product_out = output_dir / validated.spec.metadata.name
-        with log.stage(Stage.RESOLVE):
-            resolved = resolve(validated, loader, product_out / RUN_PROJECT_DIR)
-        with log.stage(Stage.ENFORCE):
-            warnings = enforce(resolved, loader)
-        with log.stage(Stage.COMPILE):
-            compiled = compile_product(resolved, RUN_PROJECT_DIR)
-        with log.stage(Stage.GENERATE):
-            orchestrator = cast(OrchestratorPlugin[Any], resolved.plugins["orchestrator"])
-            files = generate(compiled, output_dir, orchestrator)
+        name = validated.spec.metadata.name
+        # dbt compiles the run project in a scratch folder at the same depth as its final
+        # place (so its relative links are the same); a refused product leaves nothing behind.
+        created = not output_dir.exists()
+        scratch = output_dir / f".resolving-{name}"
+        try:
+            with log.stage(Stage.RESOLVE):
+                resolved = resolve(validated, loader, scratch / RUN_PROJECT_DIR)
+            with log.stage(Stage.ENFORCE):
+                warnings = enforce(resolved, loader)
+            with log.stage(Stage.COMPILE):
+                compiled = compile_product(resolved, RUN_PROJECT_DIR)
+            with log.stage(Stage.GENERATE):
+                orchestrator = cast(OrchestratorPlugin[Any], resolved.plugins["orchestrator"])
+                files = generate(compiled, output_dir, orchestrator)
+                resolved.lay_out_run_project(output_dir / name / RUN_PROJECT_DIR)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            if created and output_dir.is_dir() and not any(output_dir.iterdir()):
+                output_dir.rmdir()
     return CompileResult(compiled.artifacts, output_dir, files, list(log.records), warnings)

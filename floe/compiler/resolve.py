@@ -42,8 +42,14 @@ class ResolvedProduct:
     dbt_manifest: dict[str, Any]
     transforms: list[Transform]
     run_dir: Path = Path()
+    macro_dirs: dict[str, Path] = field(default_factory=dict)
     model_sql: dict[str, str] = field(default_factory=dict)
     test_count: int = 0
+
+    def lay_out_run_project(self, run_dir: Path) -> None:
+        """The same run project dbt compiled, in its final place."""
+        dbt = cast(DBTPlugin[Any], self.plugins["dbt"])
+        dbt.run_project(self.inputs.loaded.product_dir, run_dir, self.macro_dirs)
 
     def source_path(self, unique_id: str) -> str:
         """A node's file as the user knows it: relative to the product folder."""
@@ -122,9 +128,8 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
     dbt = cast(DBTPlugin[Any], plugins["dbt"])
     compute = cast(ComputePlugin[Any] | None, plugins.get("compute"))
     macros = compute.dbt_macros() if compute is not None else None
-    dbt.run_project(
-        inputs.loaded.product_dir, run_dir, {compute.name: macros} if compute and macros else {}
-    )
+    macro_dirs = {compute.name: macros} if compute and macros else {}
+    dbt.run_project(inputs.loaded.product_dir, run_dir, macro_dirs)
     dbt_manifest = dbt.parse_project(run_dir)
     namespace = namespace_for(spec.metadata.name)
     overrides = {m.name: m for m in spec.models}
@@ -147,6 +152,7 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
         dbt_manifest=dbt_manifest,
         transforms=transforms,
         run_dir=run_dir,
+        macro_dirs=macro_dirs,
         model_sql=sql,
         test_count=tests,
     )

@@ -44,6 +44,9 @@ class Plugin(ABC, Generic[C]):
     requires: ClassVar[Mapping[str, str]] = {}
     """Distributions it needs and their version ranges, e.g. ``{"dbt-core": ">=1.11,<1.12"}``;
     the compiler refuses a product whose environment does not satisfy them."""
+    example_config: ClassVar[Mapping[str, Any]] = {}
+    """A valid ``config:`` block, as manifest.yaml would hold it (secrets as {env: VAR}):
+    printed by 'floe plugins show' and instantiated by the compliance suite."""
     compatible_with: ClassVar[Mapping[str, frozenset[str]]] = {}
     """Per other plugin kind, the implementations it works with (absent kind: any), e.g. a
     catalog only DuckDB and Spark can write: ``{"compute": frozenset({"duckdb", "spark"})}``."""

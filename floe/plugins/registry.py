@@ -9,6 +9,17 @@ from typing import Any
 
 from floe.errors import PluginComplianceError, PluginNotFoundError
 from floe.plugins.base import PLUGIN_KINDS, Plugin, PluginLoader, group_for
+from floe.typedef import FloeModel
+
+
+class InstalledPlugin(FloeModel):
+    """One entry point as installed: which distribution brought it, and at what version."""
+
+    kind: str
+    name: str
+    distribution: str
+    version: str
+    target: str
 
 
 class EntryPointPluginLoader(PluginLoader):
@@ -24,6 +35,22 @@ class EntryPointPluginLoader(PluginLoader):
 
     def available(self, kind: str) -> list[str]:
         return sorted(self._entry_points(kind))
+
+    def installed(self, kind: str) -> list[InstalledPlugin]:
+        """What ``pip install`` put in the group, without importing any plugin code."""
+        found = []
+        for name, ep in sorted(self._entry_points(kind).items()):
+            dist = ep.dist
+            found.append(
+                InstalledPlugin(
+                    kind=kind,
+                    name=name,
+                    distribution=dist.name if dist else "?",
+                    version=dist.version if dist else "?",
+                    target=ep.value,
+                )
+            )
+        return found
 
     def get(self, kind: str, name: str) -> type[Plugin[Any]]:
         eps = self._entry_points(kind)
@@ -61,6 +88,6 @@ def check_compliance(kind: str, name: str, cls: object) -> None:
 
 
 @cache
-def default_loader() -> PluginLoader:
+def default_loader() -> EntryPointPluginLoader:
     """The process-wide registry."""
     return EntryPointPluginLoader()

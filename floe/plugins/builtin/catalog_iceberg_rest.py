@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 import requests
 from pydantic import Field
 
+from floe import config
 from floe.plugins.base import CatalogPlugin, HealthStatus
 from floe.spec.secrets import SecretRef
 from floe.typedef import FloeModel
@@ -21,6 +25,12 @@ class IcebergRestConfig(FloeModel):
 class IcebergRestCatalogPlugin(CatalogPlugin[IcebergRestConfig]):
     name = "iceberg-rest"
     config_model = IcebergRestConfig
+    example_config: ClassVar[Mapping[str, Any]] = {
+        "uri": "http://127.0.0.1:8181",
+        "warehouse": "warehouse",
+        "client_id": {"env": "FLOE_CATALOG_CLIENT_ID"},
+        "client_secret": {"env": "FLOE_CATALOG_CLIENT_SECRET"},
+    }
 
     def connection_properties(self) -> dict[str, str]:
         cfg = self.config
@@ -37,10 +47,11 @@ class IcebergRestCatalogPlugin(CatalogPlugin[IcebergRestConfig]):
         return self.config.warehouse
 
     def health_check(self) -> HealthStatus:
+        uri = config.catalog_uri(self.config.uri)
         try:
-            resp = requests.get(f"{self.config.uri}/v1/config", timeout=3)
+            resp = requests.get(f"{uri}/v1/config", timeout=3)
         except requests.RequestException as exc:
-            return HealthStatus(healthy=False, detail=f"{self.config.uri}: {type(exc).__name__}")
+            return HealthStatus(healthy=False, detail=f"{uri}: {type(exc).__name__}")
         # 200 (open) or 401 (asks for a token) both prove the catalog is answering.
         ok = resp.status_code in (200, 401)
         return HealthStatus(healthy=ok, detail=f"GET /v1/config -> {resp.status_code}")

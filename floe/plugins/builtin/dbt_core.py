@@ -48,6 +48,7 @@ VOLATILE_KEYS = {
     "user_id",
     "build_path",
     "run_started_at",
+    "compiled_path",
 }
 # dbt's path settings and their defaults; each is rewritten to point at the product's folder.
 PATH_LISTS = {

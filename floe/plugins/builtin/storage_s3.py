@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 import requests
 from pydantic import Field
 
+from floe import config
 from floe.plugins.base import HealthStatus, StoragePlugin
 from floe.spec.secrets import SecretRef
 from floe.typedef import FloeModel
@@ -20,6 +24,11 @@ class S3Config(FloeModel):
 
 
 class S3StoragePlugin(StoragePlugin[S3Config]):
+    example_config: ClassVar[Mapping[str, Any]] = {
+        "endpoint": "http://127.0.0.1:8333",
+        "access_key_id": {"env": "FLOE_S3_ACCESS_KEY_ID"},
+        "secret_access_key": {"env": "FLOE_S3_SECRET_ACCESS_KEY"},
+    }
     name = "s3"
     config_model = S3Config
 
@@ -34,11 +43,10 @@ class S3StoragePlugin(StoragePlugin[S3Config]):
         }
 
     def health_check(self) -> HealthStatus:
+        endpoint = config.s3_endpoint(self.config.endpoint)
         try:
-            resp = requests.get(self.config.endpoint, timeout=3)
+            resp = requests.get(endpoint, timeout=3)
         except requests.RequestException as exc:
-            return HealthStatus(
-                healthy=False, detail=f"{self.config.endpoint}: {type(exc).__name__}"
-            )
+            return HealthStatus(healthy=False, detail=f"{endpoint}: {type(exc).__name__}")
         # An anonymous request is refused (403) or listed (200): either way S3 is answering.
         return HealthStatus(healthy=resp.status_code in (200, 403), detail=f"-> {resp.status_code}")

@@ -7,4 +7,4 @@ select
     city,
     country,
     cast(signup_date as date) as signup_date
-from "memory"."main"."raw_customers"
+from {{ ref('raw_customers') }}

@@ -6,4 +6,4 @@ select
     cast(amount as double) as amount,
     channel,
     status
-from "memory"."main"."raw_transactions"
+from {{ ref('raw_transactions') }}

@@ -6,5 +6,5 @@ select
     city,
     country,
     signup_date
-from "memory"."main"."bronze_customers"
+from {{ ref('bronze_customers') }}
 where customer_id is not null
