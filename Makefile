@@ -17,6 +17,7 @@ system-deps:
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v git >/dev/null || missing="$$missing git"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v prometheus-pushgateway >/dev/null || missing="$$missing prometheus-pushgateway"; \
 	if [ -n "$$missing" ]; then \
@@ -26,11 +27,14 @@ system-deps:
 	    --no-install-recommends $$missing; \
 	fi
 
-$(STAMP): requirements.lock requirements-phoenix.lock pyproject.toml | system-deps
+$(STAMP): requirements.lock requirements-spark.lock requirements-spark-jars.lock requirements-phoenix.lock pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q uv==0.13.9
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@echo "compute: spark (pyspark, dbt-spark, the Iceberg runtime jar; about 700 MB once)"
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-spark.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -r requirements-spark-jars.lock
 	@echo "the trace store (Arize Phoenix) gets its own environment: its pins clash with Dagster's"
 	$(BIN)/uv venv -q --allow-existing --python $(BIN)/python $(VENV)/phoenix
 	$(BIN)/uv pip sync -q --python $(VENV)/phoenix/bin/python requirements-phoenix.lock

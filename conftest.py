@@ -17,6 +17,7 @@ pytest_plugins = [
     "steps.platform",
     "steps.pipeline",
     "steps.observability",
+    "steps.plugins",
     "steps.kind",
 ]
 

@@ -95,3 +95,12 @@ Feature: Data Pipeline Execution
     When the run is re-executed from failure
     Then the Dagster run ends with status "SUCCESS"
     And every table of "iot-telemetry" holds the rows of a complete run
+
+  @FR-022 @FR-025
+  Scenario: A plain dbt project runs unchanged, and its gold figures match a bare dbt build
+    Given the plain dbt project compiled against the platform's manifest
+    When its pipeline runs through Dagster twice
+    Then both runs end with status "SUCCESS"
+    And the compile warned that the view models "bronze_orders, gold_customer_spend, gold_daily_revenue" are built as tables
+    And gold "gold_customer_spend" read through the Iceberg REST catalog equals a bare dbt build of the project on DuckDB
+    And silver "silver_order_lines" holds one row per seed order with a positive quantity, 49 in all

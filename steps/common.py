@@ -14,6 +14,8 @@ from pytest_bdd import parsers, then
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"
+PLAIN_DBT = ROOT / "examples" / "plain-dbt-project"
+PLAIN_PRODUCT = "corner-shop"
 PRODUCTS = ("customer-360", "iot-telemetry", "financial-risk")
 # What a leaked traceback or internal path looks like.
 LEAK_RE = re.compile(r"Traceback \(most recent call last\)|File \"/|site-packages|/floe/[a-z_]+/")

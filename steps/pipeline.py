@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +15,11 @@ import pyarrow.compute as pc
 from pyarrow import fs
 from pytest_bdd import given, parsers, then, when
 
+from floe.compiler import compile_pipeline
 from floe.platform import runs
 from floe.platform.dagster_client import RunResult
 from floe.runtime.iceberg import open_catalog
-from steps.common import DEMO, CommandResult
+from steps.common import DEMO, PLAIN_DBT, PLAIN_PRODUCT, CommandResult
 from steps.platform import LivePlatform, wait_until
 
 _RUNS: dict[str, RunResult] = {}
@@ -422,3 +426,108 @@ def complete_tables(live_platform: LivePlatform, product: str) -> None:
     assert counts["gold_maintenance_alerts"] == len(
         {r["machine_id"] for r in seed_rows(product, "raw_sensors")}
     )
+
+
+## A plain dbt project, run unchanged
+
+
+@given("the plain dbt project compiled against the platform's manifest", target_fixture="plain")
+def plain_project(live_platform: LivePlatform) -> dict[str, Any]:
+    """Compiled again into the live workspace (same bytes: the code location does not move)."""
+    result = compile_pipeline(
+        PLAIN_DBT, manifest=DEMO / "manifest.yaml", output_dir=live_platform.build
+    )
+    return {"warnings": result.warnings, "artifact": result.artifacts}
+
+
+@when("its pipeline runs through Dagster twice", target_fixture="plain_runs")
+def plain_runs_twice(live_platform: LivePlatform, plain: dict[str, Any]) -> list[RunResult]:
+    return [run_product(live_platform, PLAIN_PRODUCT) for _ in range(2)]
+
+
+@then(parsers.parse('both runs end with status "{status}"'))
+def both_runs(plain_runs: list[RunResult], status: str) -> None:
+    assert [r.status for r in plain_runs] == [status, status], [r.errors[:2] for r in plain_runs]
+
+
+@then(parsers.parse('the compile warned that the view models "{names}" are built as tables'))
+def view_warning(plain: dict[str, Any], names: str) -> None:
+    (warning,) = plain["warnings"]
+    assert f"materialized as 'view' ({names})" in warning, warning
+    assert "built as a table" in warning
+    built = {t.name: t.materialized for t in plain["artifact"].models}
+    assert [n for n, m in sorted(built.items()) if m == "view"] == names.split(", ")
+
+
+def _bare_dbt_build(tmp_path: Path) -> Path:
+    """What dbt alone computes from the same project: a local DuckDB file, no floe at all."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    db = tmp_path / "bare.duckdb"
+    (profiles / "profiles.yml").write_text(
+        f"corner_shop:\n  target: bare\n  outputs:\n    bare:\n      type: duckdb\n"
+        f"      path: '{db}'\n      threads: 1\n",
+        encoding="utf-8",
+    )
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(PLAIN_DBT),
+            "--profiles-dir",
+            str(profiles),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    return db
+
+
+def _bare_dbt_table(tmp_path: Path, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The baseline: the table as plain dbt left it in its own local database file."""
+    import duckdb
+
+    con = duckdb.connect(str(_bare_dbt_build(tmp_path)), read_only=True)
+    try:
+        rows = sorted(con.execute(f"select * from main.{table}").fetchall())
+        return [d[0] for d in con.description], rows
+    finally:
+        con.close()
+
+
+@then(
+    parsers.parse(
+        'gold "{table}" read through the Iceberg REST catalog equals a bare dbt build of the '
+        "project on DuckDB"
+    )
+)
+def plain_gold_matches(live_platform: LivePlatform, table: str, tmp_path: Path) -> None:
+    lake = catalog(live_platform, PLAIN_PRODUCT).load_table(f"corner_shop.{table}")
+    ours = sorted(tuple(r.values()) for r in lake.scan().to_arrow().to_pylist())
+    columns, bare = _bare_dbt_table(tmp_path, table)
+    assert [f.name for f in lake.schema().fields] == columns
+    assert len(ours) == len(bare) == 6, (len(ours), len(bare))
+    assert ours == bare
+
+
+@then(
+    parsers.parse(
+        'silver "{table}" holds one row per seed order with a positive quantity, {n:d} in all'
+    )
+)
+def plain_silver_no_duplicates(live_platform: LivePlatform, table: str, n: int) -> None:
+    rows = catalog(live_platform, PLAIN_PRODUCT).load_table(f"corner_shop.{table}")
+    data = rows.scan().to_arrow()
+    seed = list(csv.DictReader(io.StringIO((PLAIN_DBT / "seeds" / "raw_orders.csv").read_text())))
+    positive = sorted(int(r["order_id"]) for r in seed if int(r["quantity"]) > 0)
+    assert sorted(data.column("order_id").to_pylist()) == positive
+    assert data.num_rows == n

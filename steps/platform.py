@@ -27,7 +27,7 @@ from floe.compiler import compile_pipeline
 from floe.platform.local import LocalPlatform
 from floe.platform.secrets import PG_PASSWORD, S3_ACCESS_KEY, S3_SECRET_KEY
 from floe.platform.settings import load
-from steps.common import DEMO, PRODUCTS
+from steps.common import DEMO, PLAIN_DBT, PRODUCTS
 
 PORT_OFFSET = int(os.environ.get("FLOE_TEST_PORT_OFFSET", "300"))
 
@@ -84,6 +84,22 @@ def _failing_copy(root: Path) -> Path:
     return root / FAILING_COPY
 
 
+SPARK_COPY = "customer-360-spark"
+
+
+def _spark_copy(root: Path) -> Path:
+    """customer-360 under another name (its own namespace) whose floe.yaml differs from the
+    demo's only in ``compute: spark``: the engine swap of US5-S3."""
+    shutil.copytree(
+        DEMO / "customer-360", root / SPARK_COPY, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    spec = yaml.safe_load((root / SPARK_COPY / "floe.yaml").read_text())
+    spec["metadata"]["name"] = SPARK_COPY
+    spec["compute"] = "spark"
+    (root / SPARK_COPY / "floe.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return root / SPARK_COPY
+
+
 @pytest.fixture(scope="session")
 def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePlatform]:
     home = tmp_path_factory.mktemp("floe-home")
@@ -91,6 +107,9 @@ def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePlat
     for product in PRODUCTS:
         compile_pipeline(DEMO / product, output_dir=build)
     compile_pipeline(_failing_copy(home / "products"), output_dir=build)
+    # A plain dbt project (no floe macros, dbt's default views), as a new user brings one.
+    compile_pipeline(PLAIN_DBT, manifest=DEMO / "manifest.yaml", output_dir=build)
+    compile_pipeline(_spark_copy(home / "products"), output_dir=build)
     settings = load(home, PORT_OFFSET, build / "workspace.yaml")
     platform = LocalPlatform(settings)
     with pytest.MonkeyPatch.context() as mp:

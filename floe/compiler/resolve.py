@@ -17,12 +17,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import ValidationError
+
 from floe.artifact.models import Column, Governance, ResolvedPlugin, Transform
 from floe.compiler.validate import ValidatedInputs
 from floe.errors import ResolveError
 from floe.plugins.base import ComputePlugin, DBTPlugin, Plugin, PluginLoader
 from floe.spec.common import Schedule
 from floe.spec.floe_spec import ModelOverride
+from floe.spec.loader import describe_errors
 from floe.spec.manifest import PluginChoice
 from floe.typedef import Layer
 
@@ -43,13 +46,16 @@ class ResolvedProduct:
     transforms: list[Transform]
     run_dir: Path = Path()
     macro_dirs: dict[str, Path] = field(default_factory=dict)
+    project_config: dict[str, Any] = field(default_factory=dict)
     model_sql: dict[str, str] = field(default_factory=dict)
     test_count: int = 0
 
     def lay_out_run_project(self, run_dir: Path) -> None:
         """The same run project dbt compiled, in its final place."""
         dbt = cast(DBTPlugin[Any], self.plugins["dbt"])
-        dbt.run_project(self.inputs.loaded.product_dir, run_dir, self.macro_dirs)
+        dbt.run_project(
+            self.inputs.loaded.product_dir, run_dir, self.macro_dirs, self.project_config
+        )
 
     def source_path(self, unique_id: str) -> str:
         """A node's file as the user knows it: relative to the product folder."""
@@ -90,11 +96,11 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
         cfg = choice.config if name == choice.type else {}
         try:
             plugin = loader.create(kind, name, cfg)
-        except ValueError as exc:  # pydantic ValidationError is a ValueError
+        except ValidationError as exc:
+            problems = "; ".join(f"plugins.{kind}.config.{line}" for line in describe_errors(exc))
             raise ResolveError(
-                f"manifest.yaml: plugins.{kind}.config is not valid for plugin '{name}': "
-                f"{str(exc).splitlines()[0]}",
-                hint=f"see 'floe plugins show {kind} {name}' for its settings",
+                f"manifest.yaml: {problems} (plugin '{name}')",
+                hint=f"see 'floe plugins show {kind} {name}' for its settings and an example",
             ) from exc
         plugins[kind] = plugin
         resolved[kind] = ResolvedPlugin(
@@ -129,7 +135,8 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
     compute = cast(ComputePlugin[Any] | None, plugins.get("compute"))
     macros = compute.dbt_macros() if compute is not None else None
     macro_dirs = {compute.name: macros} if compute and macros else {}
-    dbt.run_project(inputs.loaded.product_dir, run_dir, macro_dirs)
+    project_config = compute.dbt_project_config() if compute is not None else {}
+    dbt.run_project(inputs.loaded.product_dir, run_dir, macro_dirs, project_config)
     dbt_manifest = dbt.parse_project(run_dir)
     namespace = namespace_for(spec.metadata.name)
     overrides = {m.name: m for m in spec.models}
@@ -153,6 +160,7 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
         transforms=transforms,
         run_dir=run_dir,
         macro_dirs=macro_dirs,
+        project_config=project_config,
         model_sql=sql,
         test_count=tests,
     )

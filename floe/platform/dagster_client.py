@@ -26,10 +26,10 @@ RELOAD = """mutation($name: String!) { reloadRepositoryLocation(repositoryLocati
   __typename ... on WorkspaceLocationEntry { locationOrLoadError { __typename
     ... on PythonError { message } } } } }"""
 RELOAD_WORKSPACE = "mutation { reloadWorkspace { __typename } }"
-RUN = """query($id: ID!) { runOrError(runId: $id) { __typename
+RUN = """query($id: ID!, $cursor: String) { runOrError(runId: $id) { __typename
   ... on Run { runId status startTime endTime rootRunId
     stepStats { stepKey status }
-    eventConnection(afterCursor: null) { events { __typename
+    eventConnection(afterCursor: $cursor, limit: 1000) { cursor hasMore events { __typename
       ... on MaterializationEvent { assetKey { path } metadataEntries { label
         ... on IntMetadataEntry { intValue } } }
       ... on ExecutionStepFailureEvent { stepKey error { message } }
@@ -132,14 +132,21 @@ class DagsterClient:
         return _run_id(self._query(LAUNCH, {"p": params})["launchRun"])
 
     def run(self, run_id: str) -> RunResult:
-        data = self._query(RUN, {"id": run_id})["runOrError"]
+        data = self._query(RUN, {"id": run_id, "cursor": None})["runOrError"]
         if data["__typename"] != "Run":
             raise PlatformError(f"run {run_id} not found")
+        events = list(data["eventConnection"]["events"])
+        # A run logs many events (a Spark run thousands): read every page, not the first.
+        page = data["eventConnection"]
+        while page["hasMore"]:
+            more = self._query(RUN, {"id": run_id, "cursor": page["cursor"]})["runOrError"]
+            page = more["eventConnection"]
+            events += page["events"]
         counts: dict[str, int] = {}
         materialized, failed, errors, order, planned = [], [], [], [], []
         checks: dict[str, bool] = {}
         check_rows: dict[str, int] = {}
-        for ev in data["eventConnection"]["events"]:
+        for ev in events:
             kind = ev["__typename"]
             if kind == "MaterializationEvent":
                 key = "/".join(ev["assetKey"]["path"])

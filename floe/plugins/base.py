@@ -89,6 +89,16 @@ class ComputePlugin(Plugin[C]):
         """Folder of dbt macros (e.g. materializations) the engine needs in every project."""
         return None
 
+    def dbt_project_config(self) -> dict[str, Any]:
+        """Project-wide dbt configs the engine needs (e.g. ``{"models": {"+file_format":
+        "iceberg"}}``); a product's own setting of the same key wins."""
+        return {}
+
+    def run_env(self) -> dict[str, str]:
+        """Environment the dbt process needs for this engine (machine-specific values that
+        must stay out of the deterministic artifact and profile)."""
+        return {}
+
     @abstractmethod
     def dbt_output(
         self, *, catalog: CatalogPlugin[Any], storage: StoragePlugin[Any], namespace: str
@@ -106,9 +116,16 @@ class DBTPlugin(Plugin[C]):
     kind = "dbt"
 
     @abstractmethod
-    def run_project(self, project_dir: Path, run_dir: Path, macro_dirs: Mapping[str, Path]) -> None:
+    def run_project(
+        self,
+        project_dir: Path,
+        run_dir: Path,
+        macro_dirs: Mapping[str, Path],
+        project_config: Mapping[str, Any],
+    ) -> None:
         """Lay out in ``run_dir`` the dbt project floe runs: the product's own, unchanged,
-        plus the compute engine's macros (``macro_dirs``: name -> folder of .sql files)."""
+        plus the compute engine's macros (``macro_dirs``: name -> folder of .sql files) and
+        project-wide configs (``project_config``, under the product's own)."""
 
     @abstractmethod
     def parse_project(self, project_dir: Path) -> dict[str, Any]:

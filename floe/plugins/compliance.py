@@ -119,7 +119,7 @@ def _probe(kind: str, plugin: Plugin[Any]) -> Callable[[], str] | None:
                 project = Path(tmp) / "p"
                 (project / "models").mkdir(parents=True)
                 (project / "dbt_project.yml").write_text("name: p\nconfig-version: 2\n")
-                plugin.run_project(project, Path(tmp) / "run", {})
+                plugin.run_project(project, Path(tmp) / "run", {}, {})
                 laid_out = sorted(p.name for p in (Path(tmp) / "run").iterdir())
             _expect("dbt_project.yml" in laid_out and "models" in laid_out, laid_out)
             return "lays out a run project"

@@ -3,15 +3,18 @@
 No ``from __future__ import annotations`` here: Dagster inspects the real context type.
 """
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dagster import AssetExecutionContext, AssetMaterialization, AssetsDefinition, Failure, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from floe.artifact.models import CompiledArtifacts
+from floe.plugins.base import ComputePlugin
+from floe.plugins.registry import default_loader
 from floe.runtime import observe
 from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
@@ -23,6 +26,9 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
         (compiled.lakehouse.namespace, t.table.split(".", 1)[1]): t.table
         for t in compiled.transforms
     }
+    compute = compiled.plugins.compute
+    engine = default_loader().create("compute", compute.type, compute.config)
+    compute_env = cast(ComputePlugin[Any], engine).run_env()
 
     @dbt_assets(
         manifest=manifest,
@@ -32,6 +38,8 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         catalog = open_catalog(compiled)
         observer = observe.current(context.run_id)
+        # dagster-dbt hands dbt a copy of this process's environment.
+        os.environ.update(compute_env)
         invocation = dbt.cli(["build"], context=context)
         dbt_errors: list[str] = []
         try:

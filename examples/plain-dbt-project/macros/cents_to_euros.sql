@@ -1,0 +1,3 @@
+{% macro cents_to_euros(column) -%}
+    round(cast({{ column }} as double) / 100, 2)
+{%- endmacro %}
