@@ -50,3 +50,22 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Callable[...
     raise pytest.UsageError(
         f"unknown tag @{tag}: use @US-n, a spec id, or one of {sorted(TARGET_TAGS)}"
     )
+
+
+_FILE_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Setup, call and teardown add up per file: a feature's cost includes its fixtures."""
+    path = report.nodeid.split("::", 1)[0]
+    _FILE_SECONDS[path] = _FILE_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Each feature's (and test file's) wall time, so the suite's cost stays visible."""
+    if not _FILE_SECONDS:
+        return
+    terminalreporter.section("time per feature / test file")
+    for path, seconds in sorted(_FILE_SECONDS.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(f"{seconds:8.1f}s  {path}")
+    terminalreporter.write_line(f"{sum(_FILE_SECONDS.values()):8.1f}s  total")

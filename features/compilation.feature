@@ -4,7 +4,7 @@ Feature: Compilation & Artifact Generation
   that drive all downstream platform behavior, through the six stages
   LOAD -> VALIDATE -> RESOLVE -> ENFORCE -> COMPILE -> GENERATE.
 
-  @FR-010 @FR-013 @SC-002 @TQR-004 @TQR-020 @FR-080 @FR-081 @FR-082 @FR-084 @FR-085
+  @FR-010 @FR-013 @SC-002 @TQR-004 @TQR-020 @FR-080 @FR-081 @FR-082 @FR-084
   Scenario Outline: A valid floe.yaml with dbt models is compiled into CompiledArtifacts matching schema v0.5.0
     Given the demo data product "<product>"
     When floe compile runs on it
@@ -90,7 +90,6 @@ Feature: Compilation & Artifact Generation
     And every demo floe.yaml validates against the exported schema
     And a floe.yaml with an unknown top-level key fails the exported schema
 
-  @FR-054
   Scenario: A model whose SQL does not parse for the compute engine is caught before anything runs
     Given a copy of the demo data product "customer-360" whose model "gold_segments" has the SQL "select segment, count(* from gold"
     When floe compile runs on it
@@ -111,7 +110,7 @@ Feature: Compilation & Artifact Generation
       | snowflake | duckdb           | 3    | compute 'snowflake' is not approved by the platform (approved: duckdb) |
       | quantum   | duckdb, quantum  | 1    | no compute plugin named 'quantum' is installed                  |
 
-  @FR-023 @FR-054
+  @FR-023
   Scenario: A malformed seed file is refused with a descriptive error before any pipeline starts
     Given a copy of the demo data product "iot-telemetry" whose seed "raw_sensors" has only 3 fields on line 12
     When floe compile runs on it

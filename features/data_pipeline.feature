@@ -20,7 +20,7 @@ Feature: Data Pipeline Execution
       | iot-telemetry  | 7      | 17     |
       | financial-risk | 7      | 18     |
 
-  @FR-022 @FR-093 @TQR-002 @TQR-014 @TQR-022
+  @FR-022 @TQR-002 @TQR-014 @TQR-022
   Scenario: The catalog holds Iceberg tables with the right schemas and rows, their data files in S3
     Given a running platform
     And the pipeline of "customer-360" has run through Dagster
@@ -72,7 +72,6 @@ Feature: Data Pipeline Execution
     Then the Dagster run ends with status "SUCCESS"
     And the re-execution materialized only "gold_segments"
 
-  @FR-046
   Scenario: The catalog is unavailable: floe run retries, then fails with a clear error and starts nothing
     Given a running platform
     When the catalog is stopped and floe run starts "customer-360"

@@ -26,7 +26,7 @@ Feature: Observability & Lineage
     Then the trace store holds a "floe.compile" trace of "customer-360" for service "floe-compiler"
     And its child spans are "floe.compile.load, floe.compile.validate, floe.compile.resolve, floe.compile.enforce, floe.compile.compile, floe.compile.generate", in that order
 
-  @FR-041 @FR-042 @FR-048 @TQR-023 @TQR-001
+  @FR-041 @FR-042 @SC-005 @TQR-023 @TQR-001
   Scenario: OpenLineage events exist at all four emission points with the right datasets
     Given a running platform
     And the pipeline of "customer-360" has run through Dagster
@@ -40,7 +40,7 @@ Feature: Observability & Lineage
     And every event carries the run's trace id, and the span id of a span of that trace in the trace store
     And the lineage graph of "customer_360.gold_customer_360" leads back to "customer_360.raw_customers" and "customer_360.raw_transactions"
 
-  @FR-043 @FR-044 @TQR-023
+  @FR-043 @TQR-023
   Scenario: Prometheus holds the pipeline metrics of a run and the dashboards show them
     Given a running platform
     When the pipeline of "financial-risk" is triggered through the Dagster webserver

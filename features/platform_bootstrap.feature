@@ -26,6 +26,7 @@ Feature: Platform Bootstrap & Service Health
     And PostgreSQL accepts the platform user "floe" with version 18
     And floe platform status lists 9 healthy services, each with a pid
     And the trace store, Prometheus, the pushgateway and the lineage receiver answer their health endpoints
+    And floe platform status reports a healthy check of each plugin the served products use: "catalog iceberg-rest, compute duckdb, compute spark, dbt dbt-core, lineage openlineage, orchestrator dagster, quality great-expectations, secrets env, storage s3, telemetry otlp"
 
   @FR-004 @TQR-021
   Scenario: PostgreSQL holds the platform's databases with the Dagster schema

@@ -273,3 +273,27 @@ def wait_until(predicate: Any, timeout: float, what: str) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@then(
+    parsers.parse(
+        "floe platform status reports a healthy check of each plugin the served products use: "
+        '"{plugins}"'
+    )
+)
+def plugin_health_reported(live: LivePlatform, plugins: str) -> None:
+    from floe.cli.main import invoke
+
+    result = invoke(["platform", "status", "--home", str(live.settings.home)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in result.stdout.splitlines()
+        if line.startswith("│") and line.count("│") == 6 and line.split("│")[1].strip()
+    ]
+    wanted = [p.strip().split(" ") for p in plugins.split(",")]
+    assert [r[:2] for r in rows] == wanted
+    assert {r[2] for r in rows} == {"healthy"}
+    details = {(r[0], r[1]): r[3] for r in rows}
+    assert details[("catalog", "iceberg-rest")] == "GET /v1/config -> 200"
+    assert details[("lineage", "openlineage")] == "GET /api/v1/namespaces -> 200"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from importlib.metadata import version
 
 import pytest
 
@@ -52,4 +53,25 @@ def test_a_removed_method_or_new_abstract_method_is_a_breaking_change() -> None:
         "ComputePlugin.sql_error changed its signature: (self, sql: 'str') -> 'str | None' -> "
         "(self, sql: 'bytes') -> 'str'",
         "QualityPlugin.score is a new abstract method",
+    ]
+
+
+def test_incompatible_plugins_are_named_from_both_sides() -> None:
+    from floe.compiler.enforce import compatibility_problems
+    from floe.plugins.builtin.catalog_iceberg_rest import IcebergRestCatalogPlugin
+    from floe.plugins.builtin.compute_duckdb import DuckDBComputePlugin
+
+    class GlueCatalog(IcebergRestCatalogPlugin):
+        name = "glue"
+        requires = {"dbt-core": ">=99"}  # noqa: RUF012 - a test double
+
+    catalog = GlueCatalog(IcebergRestCatalogPlugin.example_config)
+    compute = DuckDBComputePlugin({})
+    problems = compatibility_problems({"catalog": catalog, "compute": compute})
+    installed = version("dbt-core")
+    assert problems == [
+        f"catalog plugin 'glue' needs dbt-core>=99, but {installed} is installed. "
+        "Fix: pip install 'dbt-core>=99'",
+        "compute plugin 'duckdb' does not work with catalog plugin 'glue' (it works with: "
+        "iceberg-rest). Fix: choose a compatible catalog in manifest.yaml, or another compute",
     ]

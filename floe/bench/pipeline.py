@@ -71,6 +71,50 @@ def _trace_visible(platform: LocalPlatform, product: str, run_id: str) -> float:
     raise RuntimeError(f"the trace of run {run_id} did not reach the trace store within 60 s")
 
 
+def _compute_swap(
+    demo: Path,
+    out: Path,
+    platform: LocalPlatform,
+    product: str,
+    duckdb_runs: list[float],
+    repeats: int,
+) -> dict[str, Any]:
+    """The same product with ``compute: spark`` (its floe.yaml changed in that one key), run
+    through Dagster as many times as on DuckDB: launch to SUCCESS, medians side by side."""
+    import shutil
+
+    import yaml
+
+    from floe.compiler import compile_pipeline
+
+    copy_root = out.parent / "products-spark"
+    copy = copy_root / f"{product}-spark"
+    shutil.rmtree(copy_root, ignore_errors=True)
+    shutil.copytree(demo / product, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    spec = yaml.safe_load((copy / "floe.yaml").read_text(encoding="utf-8"))
+    spec["metadata"]["name"] = copy.name
+    spec["compute"] = "spark"
+    (copy / "floe.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    compiled = compile_pipeline(copy, manifest=demo / "manifest.yaml", output_dir=out).artifacts
+    spark_runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run_id = runs.launch(platform.settings, compiled, lambda _: None)
+        result = runs.wait(platform.settings, run_id, 1800, lambda _: None)
+        assert result.status == "SUCCESS", result.errors
+        spark_runs.append(time.perf_counter() - start)
+    return {
+        "product": product,
+        "duckdb_median_s": round(statistics.median(duckdb_runs), 2),
+        "spark_median_s": round(statistics.median(spark_runs), 2),
+        "spark_over_duckdb": round(
+            statistics.median(spark_runs) / statistics.median(duckdb_runs), 2
+        ),
+        "spark_runs_s": [round(x, 2) for x in spark_runs],
+        "runs": repeats,
+    }
+
+
 def bench_pipeline(
     demo: Path, repeats: int = 3, scales: tuple[float, ...] = (10, 100)
 ) -> dict[str, Any]:
@@ -113,6 +157,9 @@ def bench_pipeline(
                 "ratio": round(statistics.median(orchestrated) / statistics.median(bare), 2),
                 "runs": repeats,
             }
+            results["compute_swap"] = _compute_swap(
+                demo, out, platform, product, orchestrated, repeats
+            )
             results["trace_visible_after_run_end_s"] = {
                 "median": round(statistics.median(trace_latency), 2),
                 "max": round(max(trace_latency), 2),

@@ -18,7 +18,10 @@ def seed(
         "demo"
     ),
     scale: Annotated[
-        float | None, typer.Option(help="Row multiplier [default: FLOE_DEMO_SEED_SCALE or 1].")
+        float | None,
+        typer.Option(
+            min=0.001, max=1000, help="Row multiplier [default: FLOE_DEMO_SEED_SCALE or 1]."
+        ),
     ] = None,
 ) -> None:
     """(Re)write each product's seeds/*.csv deterministically at the given scale."""
@@ -42,7 +45,10 @@ def run(
         Path | None, typer.Option("--home", help="Platform folder [default: FLOE_HOME or ~/.floe].")
     ] = None,
     scale: Annotated[
-        float | None, typer.Option(help="Seed row multiplier [default: FLOE_DEMO_SEED_SCALE or 1].")
+        float | None,
+        typer.Option(
+            min=0.001, max=1000, help="Seed row multiplier [default: FLOE_DEMO_SEED_SCALE or 1]."
+        ),
     ] = None,
 ) -> None:
     """Compile the three demo products, start the platform, run every pipeline through Dagster

@@ -44,5 +44,6 @@ def export(
     if output is None:
         out().print(text, end="", markup=False)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         out().print(f"wrote {document.value} schema to {output}")

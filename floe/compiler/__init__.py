@@ -84,4 +84,6 @@ def compile_pipeline(
             shutil.rmtree(scratch, ignore_errors=True)
             if created and output_dir.is_dir() and not any(output_dir.iterdir()):
                 output_dir.rmdir()
-    return CompileResult(compiled.artifacts, output_dir, files, list(log.records), warnings)
+    return CompileResult(
+        compiled.artifacts, output_dir, files, list(log.records), validated.warnings + warnings
+    )

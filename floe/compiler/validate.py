@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from floe.compiler.load import LoadedInputs
 from floe.errors import SpecValidationError
+from floe.spec import upstream
 from floe.spec.floe_spec import FloeSpec
 from floe.spec.loader import validate
 from floe.spec.manifest import PlatformManifest
@@ -16,11 +17,20 @@ class ValidatedInputs:
     loaded: LoadedInputs
     spec: FloeSpec
     manifest: PlatformManifest
+    warnings: list[str] = field(default_factory=list)
 
 
 def validate_inputs(loaded: LoadedInputs) -> ValidatedInputs:
-    spec = validate(FloeSpec, loaded.spec_raw, loaded.spec_path.name)
-    manifest = validate(PlatformManifest, loaded.manifest_raw, loaded.manifest_path.name)
+    spec_raw, manifest_raw, warnings = loaded.spec_raw, loaded.manifest_raw, []
+    # Upstream floe's vocabulary is read as ours; what has no meaning here is reported.
+    if upstream.is_upstream_spec(spec_raw):
+        spec_raw, found = upstream.translate_spec(spec_raw, loaded.spec_path.name)
+        warnings += found
+    if upstream.is_upstream_manifest(manifest_raw):
+        manifest_raw, found = upstream.translate_manifest(manifest_raw, loaded.manifest_path.name)
+        warnings += found
+    spec = validate(FloeSpec, spec_raw, loaded.spec_path.name)
+    manifest = validate(PlatformManifest, manifest_raw, loaded.manifest_path.name)
     if not (loaded.product_dir / "dbt_project.yml").is_file():
         raise SpecValidationError(
             loaded.spec_path.name,
@@ -36,4 +46,4 @@ def validate_inputs(loaded: LoadedInputs) -> ValidatedInputs:
             loaded.spec_path.name,
             [f"models: '{d}' is listed more than once. Fix: merge its entries" for d in dupes],
         )
-    return ValidatedInputs(loaded=loaded, spec=spec, manifest=manifest)
+    return ValidatedInputs(loaded=loaded, spec=spec, manifest=manifest, warnings=warnings)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from floe.spec.common import Metadata, Schedule
 from floe.typedef import FloeModel
@@ -56,6 +57,18 @@ class Governance(FloeModel):
         description="Regular expression every dbt model name must match.",
     )
     require_model_tests: bool = Field(default=True)
+
+    @field_validator("model_name_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(
+                f"not a valid regular expression ({exc}); e.g. ^(bronze|silver|gold)_[a-z0-9_]+$"
+            ) from None
+        return value
+
     max_retention_hours: int = Field(default=1, gt=0)
 
 
