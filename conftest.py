@@ -18,6 +18,7 @@ pytest_plugins = [
     "steps.pipeline",
     "steps.observability",
     "steps.plugins",
+    "steps.security",
     "steps.kind",
 ]
 

@@ -16,7 +16,7 @@ from typer._click.exceptions import (  # typer vendors click: its errors are not
 )
 
 from floe import __version__
-from floe.cli import demo, platform, plugins, schema
+from floe.cli import demo, platform, plugins, schema, security
 from floe.cli.compile import compile_command
 from floe.cli.logs import logs_command
 from floe.cli.output import fail, out
@@ -36,6 +36,7 @@ app.add_typer(schema.app, name="schema")
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(demo.app, name="demo")
 app.add_typer(platform.app, name="platform")
+app.add_typer(security.app, name="security")
 
 
 class LogFormat(StrEnum):

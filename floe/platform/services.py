@@ -117,7 +117,10 @@ def _initdb(root: Path, data: Path, sock: Path, user: str | None, password: str)
     for folder in (root, data, sock):
         folder.mkdir(parents=True, exist_ok=True)
     pwfile = root / ".pwfile"
-    pwfile.write_text(password + "\n", encoding="utf-8")
+    # Readable by its owner only, from the first byte (chowned to the postgres user below).
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(password + "\n")
     if user:
         entry = pwd.getpwnam(user)
         for path in (root, data, sock, pwfile):

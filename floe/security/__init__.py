@@ -1,0 +1,1 @@
+"""Security scanning of the platform's own code and dependencies."""

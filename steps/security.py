@@ -1,0 +1,189 @@
+"""Steps on security: the scanners run for real, secrets are looked for where they must not be."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import stat
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+import yaml
+from pydantic import BaseModel, SecretStr
+from pytest_bdd import given, parsers, then, when
+
+import floe
+from floe.plugins.base import PLUGIN_KINDS
+from floe.plugins.registry import default_loader
+from floe.spec.secrets import SecretRef
+from steps.common import ROOT, CommandResult
+from steps.compiler import _run
+
+# "secrets" alone is the secrets *plugin* of a manifest, not a secret.
+SECRET_NAME = re.compile(
+    r"^(?!secrets$).*(password|passwd|secret|token|credential|access_key|api_key)(?!_url)"
+)
+
+
+@pytest.fixture
+def security_report() -> dict[str, Any]:
+    """The JSON report 'floe security scan' wrote, filled by the When step."""
+    return {}
+
+
+## When
+
+
+@when(
+    "floe security scan runs on the floe package and the pinned dependencies",
+    target_fixture="command",
+)
+def security_scan(tmp_path: Path, security_report: dict[str, Any]) -> CommandResult:
+    report = tmp_path / "security.json"
+    lock = str(ROOT / "requirements.lock")
+    result = _run(["security", "scan", "--lock", lock, "-o", str(report)])
+    security_report.update(json.loads(report.read_text()))
+    return result
+
+
+@given(
+    "every pydantic model in the floe package and in the installed plugins",
+    target_fixture="models",
+)
+def all_models() -> list[type[BaseModel]]:
+    for info in pkgutil.walk_packages(floe.__path__, "floe."):
+        if ".launchers." in info.name or info.name.endswith("__main__"):
+            continue
+        importlib.import_module(info.name)
+    loader = default_loader()
+    plugin_models = [
+        loader.get(kind, name).config_model
+        for kind in PLUGIN_KINDS
+        for name in loader.available(kind)
+    ]
+    found: set[type[BaseModel]] = set(plugin_models)
+    stack = [BaseModel]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("floe"):
+                found.add(sub)
+    return sorted(found, key=lambda m: f"{m.__module__}.{m.__qualname__}")
+
+
+@when("their fields are inspected", target_fixture="secret_fields")
+def inspect_fields(models: list[type[BaseModel]]) -> dict[str, list[tuple[str, Any]]]:
+    fields: dict[str, list[tuple[str, Any]]] = {}
+    for model in models:
+        for name, info in model.model_fields.items():
+            if SECRET_NAME.search(name):
+                fields.setdefault(model.__name__, []).append((name, info.annotation))
+    return fields
+
+
+## Then
+
+
+@then(
+    parsers.parse(
+        "Bandit scanned at least {files:d} files of floe and found {high:d} high and {medium:d} "
+        "medium issues"
+    )
+)
+def bandit_result(security_report: dict[str, Any], files: int, high: int, medium: int) -> None:
+    bandit = security_report["bandit"]
+    assert bandit["files"] >= files, bandit["files"]
+    assert (bandit["findings"]["HIGH"], bandit["findings"]["MEDIUM"]) == (high, medium), bandit[
+        "blocking"
+    ]
+    assert bandit["lines"] > 5000
+
+
+@then(
+    parsers.parse(
+        'the dependency audit reports one of "{verdicts}" and never a pass for a package it skipped'
+    )
+)
+def audit_honest(security_report: dict[str, Any], command: CommandResult, verdicts: str) -> None:
+    audit = security_report["pip_audit"]
+    assert audit["verdict"] in [v.strip() for v in verdicts.split(",")]
+    assert audit["audited"] + audit["skipped"] == audit["packages"] > 100
+    if audit["skipped"] == audit["packages"]:
+        assert audit["verdict"] == "not audited"
+        assert "no vulnerability source was reachable" in audit["reason"]
+    assert "No known vulnerabilities found" not in command.output
+    assert f"pip-audit: {audit['verdict']}: {audit['audited']} of {audit['packages']}" in (
+        command.stdout
+    )
+
+
+def _secret_typed(annotation: Any) -> bool:
+    return any(t in (SecretStr, SecretRef) for t in (get_args(annotation) or (annotation,)))
+
+
+@then(
+    "each field named like a password, secret, token, credential or key is typed SecretStr or "
+    "SecretRef"
+)
+def fields_are_secret(secret_fields: dict[str, list[tuple[str, Any]]]) -> None:
+    loose = [
+        f"{model}.{name}: {annotation}"
+        for model, fields in secret_fields.items()
+        for name, annotation in fields
+        if not _secret_typed(annotation)
+    ]
+    assert loose == []
+    assert sum(len(f) for f in secret_fields.values()) >= 4
+
+
+@then(parsers.parse('the models holding such fields include "{names}"'))
+def secret_models(secret_fields: dict[str, list[tuple[str, Any]]], names: str) -> None:
+    assert {n.strip() for n in names.split(",")} <= set(secret_fields), sorted(secret_fields)
+
+
+@then("the platform's secrets file is readable by its owner only")
+def secrets_file_private(live_platform: Any) -> None:
+    mode = stat.S_IMODE((live_platform.settings.home / "secrets.env").stat().st_mode)
+    assert mode == 0o600, oct(mode)
+
+
+@then(
+    parsers.parse(
+        "none of the platform's {n:d} secret values appears in its logs, its run logs or the "
+        "compiled output"
+    )
+)
+def no_secret_leaks(live_platform: Any, n: int) -> None:
+    values = [v.get_secret_value() for v in live_platform.platform.secrets.values()]
+    assert len(values) == n and all(len(v) >= 12 for v in values)
+    home = live_platform.settings.home
+    searched = 0
+    for folder in (home / "logs", live_platform.build):
+        for path in folder.rglob("*"):
+            if not path.is_file() or path.stat().st_size > 50_000_000:
+                continue
+            text = path.read_bytes()
+            searched += 1
+            leaked = [v for v in values if v.encode() in text]
+            assert leaked == [], f"{path.relative_to(home)} holds {len(leaked)} secret value(s)"
+    assert searched > 20, searched
+
+
+@then(parsers.parse('the compiled profiles.yml of "{product}" names each secret by reference only'))
+def profile_references(live_platform: Any, product: str) -> None:
+    profile = yaml.safe_load((live_platform.build / product / "profiles.yml").read_text())
+    (target,) = next(iter(profile.values()))["outputs"].values()
+    s3, iceberg = target["secrets"]
+    assert s3["key_id"] == "{{ env_var('FLOE_S3_ACCESS_KEY_ID') }}"
+    assert s3["secret"] == "{{ env_var('FLOE_S3_SECRET_ACCESS_KEY') }}"
+    assert iceberg["client_secret"] == "{{ env_var('FLOE_CATALOG_CLIENT_SECRET') }}"
+    refs = sorted(set(re.findall(r"env_var\('([A-Z0-9_]+)'", json.dumps(target))))
+    assert {
+        "FLOE_CATALOG_CLIENT_ID",
+        "FLOE_CATALOG_CLIENT_SECRET",
+        "FLOE_S3_ACCESS_KEY_ID",
+        "FLOE_S3_SECRET_ACCESS_KEY",
+    } <= set(refs), refs
