@@ -25,3 +25,13 @@ Feature: Governance & Security
     Then the platform's secrets file is readable by its owner only
     And none of the platform's 5 secret values appears in its logs, its run logs or the compiled output
     And the compiled profiles.yml of "customer-360" names each secret by reference only
+
+  Scenario: A product compiled against a manifest of its own is refused by the platform, as a security event
+    Given a running platform
+    And a copy of "customer-360" named "customer-360-lax", compiled against a manifest of its own that lifts the model naming rule
+    When floe run launches "customer-360-lax" on the platform with JSON logs
+    Then the command exits with code 3
+    And the error output says "was compiled against a manifest"
+    And no Dagster run was started
+    And the log holds the security event "security.artifact_refused" for "customer-360-lax" with both manifest digests
+    And its code location refuses to load for the same reason

@@ -83,3 +83,11 @@ def pushgateway_url(default: str) -> str:
 def run_log_dir() -> Path:
     """Where pipeline runs write their JSON log lines, one file per run."""
     return home() / "logs" / "runs"
+
+
+FLOE_PLATFORM_MANIFEST_SHA256 = "FLOE_PLATFORM_MANIFEST_SHA256"
+
+
+def platform_manifest_sha256() -> str | None:
+    """Digest of the manifest the running platform registered (set for its Dagster processes)."""
+    return os.environ.get(FLOE_PLATFORM_MANIFEST_SHA256) or None

@@ -140,8 +140,7 @@ def run_without_catalog(live_platform: LivePlatform, product: str) -> CommandRes
 
 
 def _run_count(client: Any) -> int:
-    data = client._query("{ runsOrError { ... on Runs { count } } }", {})
-    return int(data["runsOrError"]["count"])
+    return int(client.run_count())
 
 
 @when(

@@ -110,7 +110,8 @@ def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePlat
     # A plain dbt project (no floe macros, dbt's default views), as a new user brings one.
     compile_pipeline(PLAIN_DBT, manifest=DEMO / "manifest.yaml", output_dir=build)
     compile_pipeline(_spark_copy(home / "products"), output_dir=build)
-    settings = load(home, PORT_OFFSET, build / "workspace.yaml")
+    # The platform team's manifest is registered: only artifacts compiled against it run.
+    settings = load(home, PORT_OFFSET, build / "workspace.yaml", DEMO / "manifest.yaml")
     platform = LocalPlatform(settings)
     with pytest.MonkeyPatch.context() as mp:
         try:

@@ -6,6 +6,7 @@ import importlib
 import json
 import pkgutil
 import re
+import shutil
 import stat
 from pathlib import Path
 from typing import Any, get_args
@@ -187,3 +188,89 @@ def profile_references(live_platform: Any, product: str) -> None:
         "FLOE_S3_ACCESS_KEY_ID",
         "FLOE_S3_SECRET_ACCESS_KEY",
     } <= set(refs), refs
+
+
+## A manifest of the product's own
+
+
+@given(
+    parsers.parse(
+        'a copy of "{product}" named "{name}", compiled against a manifest of its own that lifts '
+        "the model naming rule"
+    ),
+    target_fixture="lax",
+)
+def lax_copy(live_platform: Any, product: str, name: str, tmp_path: Path) -> dict[str, Any]:
+    from floe.compiler import compile_pipeline
+    from steps.common import DEMO
+
+    root = tmp_path / "own"
+    shutil.copytree(DEMO / product, root / name, ignore=shutil.ignore_patterns("target", "logs"))
+    spec = yaml.safe_load((root / name / "floe.yaml").read_text())
+    spec["metadata"]["name"] = name
+    (root / name / "floe.yaml").write_text(yaml.safe_dump(spec))
+    manifest = yaml.safe_load((DEMO / "manifest.yaml").read_text())
+    manifest["governance"]["model_name_pattern"] = ".*"
+    (root / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    out = tmp_path / "out"
+    result = compile_pipeline(root / name, output_dir=out)
+    assert result.artifacts.governance.model_name_pattern == ".*"
+    assert result.artifacts.sources.manifest_yaml != live_platform.settings.manifest_sha256
+    return {"name": name, "out": out, "artifact": result.artifacts}
+
+
+@when(
+    parsers.parse('floe run launches "{name}" on the platform with JSON logs'),
+    target_fixture="command",
+)
+def run_lax(live_platform: Any, lax: dict[str, Any], name: str) -> CommandResult:
+    from floe.cli.main import invoke
+    from floe.platform.dagster_client import DagsterClient
+
+    client = DagsterClient(live_platform.url("dagster"))
+    before = client.run_count()
+    args = ["--log-format", "json", "run", name, "--output-dir", str(lax["out"])]
+    args += ["--home", str(live_platform.settings.home)]
+    result = invoke(args)
+    lax["runs_started"] = client.run_count() - before
+    return CommandResult(args, result.exit_code, result.stdout, result.stderr)
+
+
+@then("no Dagster run was started")
+def no_run(lax: dict[str, Any]) -> None:
+    assert lax["runs_started"] == 0
+
+
+@then(
+    parsers.parse(
+        'the log holds the security event "{event}" for "{name}" with both manifest digests'
+    )
+)
+def security_event(
+    live_platform: Any, lax: dict[str, Any], command: CommandResult, event: str, name: str
+) -> None:
+    events = [json.loads(line) for line in command.stderr.splitlines() if line.startswith("{")]
+    (found,) = [e for e in events if e.get("event") == event]
+    assert found["product"] == name
+    assert found["artifact_manifest_sha256"] == lax["artifact"].sources.manifest_yaml
+    assert found["platform_manifest_sha256"] == live_platform.settings.manifest_sha256
+    assert found["level"] == "warning"
+
+
+@then("its code location refuses to load for the same reason")
+def location_refuses(
+    live_platform: Any, lax: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from floe import config
+    from floe.artifact.io import ARTIFACT_FILE
+    from floe.errors import GovernanceError
+    from floe.runtime.definitions import build_definitions
+
+    # The environment the platform gives its Dagster processes.
+    env = live_platform.platform.env()
+    monkeypatch.setenv(
+        config.FLOE_PLATFORM_MANIFEST_SHA256, env[config.FLOE_PLATFORM_MANIFEST_SHA256]
+    )
+    with pytest.raises(GovernanceError) as caught:
+        build_definitions(lax["out"] / lax["name"] / ARTIFACT_FILE)
+    assert "the code location refused it" in str(caught.value)

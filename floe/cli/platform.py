@@ -65,12 +65,24 @@ def up(
             "target/floe/workspace.yaml if present].",
         ),
     ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            "-m",
+            help="Register the platform team's manifest.yaml: only artifacts compiled against "
+            "it will run [default: the one registered before, if any].",
+        ),
+    ] = None,
     target: TargetOpt = Target.local,
 ) -> None:
     """Start PostgreSQL, S3 + the Iceberg REST catalog, and Dagster; wait until each is healthy."""
+    from floe.platform.local import LocalPlatform
+    from floe.platform.settings import load
+
     default_ws = Path("target/floe/workspace.yaml")
     ws = workspace or (default_ws if default_ws.is_file() else None)
-    platform = _platform(home, port_offset, ws)
+    platform = LocalPlatform(load(home, port_offset, ws, manifest))
     console = err()
     with console.status("starting the platform") as status:
         timings = platform.up(progress=lambda msg: status.update(msg))
@@ -79,6 +91,15 @@ def up(
             console.print(f"  {name:18s} healthy after {seconds:5.1f}s")
     console.print(
         f"platform up in {timings['total']:.1f}s ({target.value}); home {platform.settings.home}"
+    )
+    s = platform.settings
+    console.print(
+        f"manifest: {s.manifest} (sha256 {s.manifest_sha256[:12]}): only artifacts compiled "
+        "against it run"
+        if s.manifest and s.manifest_sha256
+        else "manifest: none registered, so any compiled artifact runs "
+        "(register one with --manifest)",
+        markup=False,
     )
     _print_status(platform)
     console.print("stop it with: floe platform down   (add --purge to delete its data)")

@@ -35,10 +35,17 @@ def run_command(
     from floe.errors import PipelineError
     from floe.platform import runs
     from floe.platform.dagster_client import RunResult
+    from floe.platform.governance import check_manifest
     from floe.platform.local import LocalPlatform
     from floe.platform.settings import load
 
     settings = load(home)
+    # Whether the platform runs this artifact at all comes first: its manifest must be the
+    # platform's. Then whether it is the one the platform serves.
+    for product in products:
+        check_manifest(
+            runs.load_artifact(output_dir, product), settings.manifest_sha256, "floe run"
+        )
     _check_workspace(settings.workspace, output_dir)
     console = err()
     for key, value in LocalPlatform(settings).env().items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -54,8 +55,15 @@ def run_demo(
         result = compile_pipeline(source / product, output_dir=output_dir)
         summary.models[product] = len(result.artifacts.models)
     summary.seconds["compile"] = round(time.monotonic() - start, 2)
+    manifest = source / "manifest.yaml"
     platform = LocalPlatform(
-        settings.model_copy(update={"workspace": output_dir.resolve() / "workspace.yaml"})
+        settings.model_copy(
+            update={
+                "workspace": output_dir.resolve() / "workspace.yaml",
+                "manifest": manifest.resolve(),
+                "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+            }
+        )
     )
     summary.seconds["platform_up"] = platform.up(progress)["total"]
     for key, value in platform.env().items():

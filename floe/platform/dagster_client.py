@@ -85,6 +85,11 @@ class DagsterClient:
             raise PlatformError(f"Dagster GraphQL error: {body['errors'][0]['message']}")
         return body["data"]  # type: ignore[no-any-return]
 
+    def run_count(self) -> int:
+        """How many runs this Dagster instance holds."""
+        data = self._query("{ runsOrError { ... on Runs { count } } }", {})
+        return int(data["runsOrError"]["count"])
+
     def reload(self, location: str) -> bool:
         """Restart one code location so it loads the latest artifact; a location new to the
         workspace file makes the whole workspace reload (returns True then)."""

@@ -12,6 +12,7 @@ from floe.artifact.io import ARTIFACT_FILE
 from floe.artifact.models import CompiledArtifacts
 from floe.errors import FloeError, PlatformError
 from floe.platform.dagster_client import DagsterClient, RunResult
+from floe.platform.governance import check_manifest
 from floe.platform.settings import PlatformSettings
 from floe.plugins.base import CatalogPlugin
 from floe.plugins.registry import default_loader
@@ -83,6 +84,7 @@ def diagnose(compiled: CompiledArtifacts) -> list[str]:
 def launch(
     settings: PlatformSettings, compiled: CompiledArtifacts, progress: Callable[[str], None]
 ) -> str:
+    check_manifest(compiled, settings.manifest_sha256, "floe run")
     check_catalog(compiled, progress)
     client = DagsterClient(settings.url("dagster"))
     if _artifact_changed(settings, compiled) and client.reload(
@@ -124,6 +126,7 @@ def reexecute_from_failure(
     settings: PlatformSettings, compiled: CompiledArtifacts, run_id: str
 ) -> str:
     """Only the assets that failed (and what depended on them, skipped then) run again."""
+    check_manifest(compiled, settings.manifest_sha256, "re-execution")
     client = DagsterClient(settings.url("dagster"))
     parent = client.run(run_id)
     if parent.status not in ("FAILURE", "CANCELED"):

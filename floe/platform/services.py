@@ -19,6 +19,7 @@ from pathlib import Path
 import requests
 from pydantic import SecretStr
 
+from floe import config
 from floe.errors import PlatformError, ServiceStartError
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env, drop_to
@@ -325,6 +326,12 @@ def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> di
         "FLOE_PUSHGATEWAY_URL": settings.url("pushgateway"),
         "DAGSTER_HOME": str(dagster_home(settings)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # Code locations refuse an artifact compiled against another manifest.
+        **(
+            {config.FLOE_PLATFORM_MANIFEST_SHA256: settings.manifest_sha256}
+            if settings.manifest_sha256
+            else {}
+        ),
         **{k: v.get_secret_value() for k, v in secrets.items()},
     }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from pydantic import Field
 
 from floe import config
+from floe.errors import PlatformError
 from floe.typedef import FloeModel
 
 # Base ports; a platform adds its port offset to each so two platforms can share a machine.
@@ -38,6 +40,12 @@ class PlatformSettings(FloeModel):
     home: Path
     port_offset: int = Field(default=0, ge=0, le=20000)
     workspace: Path | None = Field(default=None, description="Compiled workspace.yaml.")
+    manifest: Path | None = Field(
+        default=None, description="The platform team's manifest.yaml, registered at 'up'."
+    )
+    manifest_sha256: str | None = Field(
+        default=None, description="Its digest when registered: artifacts must carry the same."
+    )
 
     def port(self, name: str) -> int:
         return BASE_PORTS[name] + self.port_offset
@@ -62,9 +70,16 @@ class PlatformSettings(FloeModel):
 
 
 def load(
-    home: Path | None = None, port_offset: int | None = None, workspace: Path | None = None
+    home: Path | None = None,
+    port_offset: int | None = None,
+    workspace: Path | None = None,
+    manifest: Path | None = None,
 ) -> PlatformSettings:
-    """Saved settings of the platform at ``home`` (default FLOE_HOME), overridden by arguments."""
+    """Saved settings of the platform at ``home`` (default FLOE_HOME), overridden by arguments.
+
+    A ``manifest`` registers the platform team's manifest: its digest is what every artifact
+    this platform runs must have been compiled against.
+    """
     home = (home or config.home()).resolve()
     saved: dict[str, object] = {}
     path = home / SETTINGS_FILE
@@ -75,4 +90,12 @@ def load(
         saved["port_offset"] = port_offset
     if workspace is not None:
         saved["workspace"] = workspace.resolve()
+    if manifest is not None:
+        if not manifest.is_file():
+            raise PlatformError(
+                f"manifest '{manifest}' does not exist",
+                hint="pass the platform team's manifest.yaml with --manifest",
+            )
+        saved["manifest"] = manifest.resolve()
+        saved["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
     return PlatformSettings.model_validate(saved)

@@ -11,7 +11,8 @@ from dagster import (
     define_asset_job,
 )
 
-from floe import artifact
+from floe import artifact, config
+from floe.platform.governance import check_manifest
 from floe.runtime.assets import build_dbt_assets
 from floe.runtime.executor import observed_executor
 from floe.runtime.quality import build_quality_checks
@@ -20,6 +21,9 @@ from floe.runtime.resources import dbt_resource
 
 def build_definitions(artifact_file: Path) -> Definitions:
     compiled = artifact.read(artifact_file)
+    # Set by the platform for its Dagster processes: a code location compiled against another
+    # manifest does not load, so nothing of it can run from the UI either.
+    check_manifest(compiled, config.platform_manifest_sha256(), "the code location")
     base = artifact_file.parent
     assets = build_dbt_assets(compiled, base)
     # One process per run, not per step: the dbt step and the quality step share the imports.
