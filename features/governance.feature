@@ -35,3 +35,16 @@ Feature: Governance & Security
     And no Dagster run was started
     And the log holds the security event "security.artifact_refused" for "customer-360-lax" with both manifest digests
     And its code location refuses to load for the same reason
+
+  @FR-062
+  Scenario: The catalog enforces the manifest's RBAC: no TABLE_READ_DATA means 403, and a writer writes only its own namespace
+    Given a running platform
+    And the pipeline of "customer-360" has run through Dagster
+    And the pipeline of "iot-telemetry" has run through Dagster
+    When the principal "auditor", who holds no privilege, lists the tables of "customer_360" through pyiceberg
+    Then the catalog refuses with HTTP 403 Forbidden
+    And loading "customer_360.gold_customer_360" as "auditor" finds no such table
+    And the principal "analyst", whose role holds TABLE_READ_DATA on the catalog, reads all 200 rows of "customer_360.gold_customer_360"
+    And the principal "analyst" cannot append a row to "customer_360.gold_segments", which keeps its snapshot
+    And the principal "customer_360_engineer" creates and appends to a table in "customer_360"
+    And the principal "customer_360_engineer" cannot append a row to "iot_telemetry.gold_sensor_anomalies", which keeps its snapshot

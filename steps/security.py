@@ -232,13 +232,11 @@ def run_lax(live_platform: Any, lax: dict[str, Any], name: str) -> CommandResult
     args = ["--log-format", "json", "run", name, "--output-dir", str(lax["out"])]
     args += ["--home", str(live_platform.settings.home)]
     result = invoke(args)
-    lax["runs_started"] = client.run_count() - before
-    return CommandResult(args, result.exit_code, result.stdout, result.stderr)
-
-
-@then("no Dagster run was started")
-def no_run(lax: dict[str, Any]) -> None:
-    assert lax["runs_started"] == 0
+    started = client.run_count() - before
+    # The shared step "no Dagster run was started" reads this count.
+    return CommandResult(
+        [*args, f"runs_started={started}"], result.exit_code, result.stdout, result.stderr
+    )
 
 
 @then(
@@ -274,3 +272,127 @@ def location_refuses(
     with pytest.raises(GovernanceError) as caught:
         build_definitions(lax["out"] / lax["name"] / ARTIFACT_FILE)
     assert "the code location refused it" in str(caught.value)
+
+
+## RBAC on the local catalog
+
+
+def _as_principal(live_platform: Any, principal: str) -> Any:
+    from pyiceberg.catalog import load_catalog
+
+    from floe.platform.catalog_access import principal_credentials
+
+    key, secret = principal_credentials(live_platform.settings.home, [principal])[principal]
+    uri = live_platform.url("iceberg")
+    return load_catalog(
+        f"as-{principal}",
+        type="rest",
+        uri=uri,
+        warehouse="warehouse",
+        credential=f"{key}:{secret.get_secret_value()}",
+        scope="PRINCIPAL_ROLE:ALL",
+        **{
+            "oauth2-server-uri": f"{uri}/v1/oauth/tokens",
+            "s3.endpoint": live_platform.url("s3"),
+            "s3.access-key-id": key,
+            "s3.secret-access-key": secret.get_secret_value(),
+            "s3.region": "us-east-1",
+            "s3.connect-timeout": "10",
+        },
+    )
+
+
+@when(
+    parsers.parse(
+        'the principal "{principal}", who holds no privilege, lists the tables of "{namespace}" '
+        "through pyiceberg"
+    ),
+    target_fixture="denial",
+)
+def list_as(live_platform: Any, principal: str, namespace: str) -> Exception:
+    from floe.platform.catalog_access import rbac_plugin
+
+    rbac = rbac_plugin(live_platform.settings.manifest)
+    assert rbac is not None and rbac.privileges(principal) == []
+    catalog = _as_principal(live_platform, principal)
+    with pytest.raises(Exception) as caught:
+        catalog.list_tables(namespace)
+    return caught.value
+
+
+@then("the catalog refuses with HTTP 403 Forbidden")
+def forbidden(denial: Exception) -> None:
+    from pyiceberg.exceptions import ForbiddenError
+
+    assert isinstance(denial, ForbiddenError), repr(denial)
+    assert "Access Denied" in str(denial)
+
+
+@then(parsers.parse('loading "{table}" as "{principal}" finds no such table'))
+def hidden_table(live_platform: Any, table: str, principal: str) -> None:
+    from pyiceberg.exceptions import NoSuchTableError
+
+    with pytest.raises(NoSuchTableError):
+        _as_principal(live_platform, principal).load_table(table)
+
+
+@then(
+    parsers.parse(
+        'the principal "{principal}", whose role holds TABLE_READ_DATA on the catalog, reads all '
+        '{rows:d} rows of "{table}"'
+    )
+)
+def reads(live_platform: Any, principal: str, rows: int, table: str) -> None:
+    from floe.platform.catalog_access import rbac_plugin
+
+    rbac = rbac_plugin(live_platform.settings.manifest)
+    assert rbac is not None and rbac.is_allowed(principal, "TABLE_READ_DATA", table)
+    data = _as_principal(live_platform, principal).load_table(table).scan().to_arrow()
+    assert data.num_rows == rows
+
+
+def _append_refused(live_platform: Any, principal: str, table: str) -> None:
+    from steps.pipeline import catalog
+
+    admin = catalog(live_platform).load_table(table)
+    before = admin.current_snapshot().snapshot_id
+    row = admin.scan(limit=1).to_arrow()  # read as the platform: the principal may not
+    target = _as_principal(live_platform, principal).load_table(table)
+    with pytest.raises(Exception) as caught:
+        target.append(row)
+    assert "Access Denied" in str(caught.value) or "multiple part upload" in str(caught.value)
+    after = catalog(live_platform).load_table(table).current_snapshot().snapshot_id
+    assert after == before
+
+
+@then(
+    parsers.parse(
+        'the principal "{principal}" cannot append a row to "{table}", which keeps its snapshot'
+    )
+)
+def append_refused(live_platform: Any, principal: str, table: str) -> None:
+    _append_refused(live_platform, principal, table)
+
+
+@then(parsers.parse('the principal "{principal}" creates and appends to a table in "{namespace}"'))
+def writer_writes(live_platform: Any, principal: str, namespace: str) -> None:
+    import pyarrow as pa
+    from pyiceberg.schema import Schema
+    from pyiceberg.types import LongType, NestedField
+
+    from steps.pipeline import catalog
+
+    name = f"{namespace}.rbac_probe_{principal}"
+    admin = catalog(live_platform)
+    if admin.table_exists(name):
+        admin.drop_table(name)
+    own = _as_principal(live_platform, principal)
+    try:
+        table = own.create_table(
+            name, schema=Schema(NestedField(1, "x", LongType(), required=False))
+        )
+        table.append(pa.table({"x": pa.array([1, 2], pa.int64())}))
+        assert admin.load_table(name).scan().to_arrow().column("x").to_pylist() == [1, 2]
+    finally:
+        if admin.table_exists(name):
+            admin.drop_table(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from importlib.metadata import version
 
 import pytest
@@ -75,3 +76,34 @@ def test_incompatible_plugins_are_named_from_both_sides() -> None:
         "compute plugin 'duckdb' does not work with catalog plugin 'glue' (it works with: "
         "iceberg-rest). Fix: choose a compatible catalog in manifest.yaml, or another compute",
     ]
+
+
+def test_polaris_grants_become_namespace_scoped_catalog_actions() -> None:
+    from floe.platform.catalog_access import seaweedfs_actions
+    from floe.plugins.builtin.rbac_polaris import PolarisRBACPlugin
+
+    rbac = PolarisRBACPlugin(PolarisRBACPlugin.example_config)
+    assert rbac.is_allowed("customer_360_runner", "TABLE_WRITE_DATA", "customer_360.orders")
+    # Writing implies reading, in Polaris's model; another namespace is not covered.
+    assert rbac.is_allowed("customer_360_runner", "TABLE_READ_DATA", "customer_360.orders")
+    assert not rbac.is_allowed("customer_360_runner", "TABLE_READ_DATA", "iot_telemetry.x")
+    actions = seaweedfs_actions(rbac.privileges("customer_360_runner"), "warehouse")
+    assert "Write:warehouse/customer_360/*" in actions
+    assert "Read:warehouse/customer_360/*" in actions
+    assert not [a for a in actions if a in ("Write:warehouse", "Read:warehouse", "Admin")]
+    assert seaweedfs_actions([], "warehouse") == []
+
+
+def test_an_unknown_privilege_or_role_is_refused_naming_the_field() -> None:
+    from floe.plugins.builtin.rbac_polaris import PolarisRBACPlugin
+
+    with pytest.raises(
+        ValueError, match=re.escape("catalog_roles.r[0].privilege: unknown privilege")
+    ):
+        PolarisRBACPlugin(
+            {"principal_roles": {"p": ["r"]}, "catalog_roles": {"r": [{"privilege": "READ"}]}}
+        )
+    with pytest.raises(
+        ValueError, match=re.escape("principals.bob: unknown principal role 'ghost'")
+    ):
+        PolarisRBACPlugin({"principals": {"bob": ["ghost"]}})

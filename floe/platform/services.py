@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from floe import config
 from floe.errors import PlatformError, ServiceStartError
+from floe.platform import catalog_access
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env, drop_to
 from floe.platform.settings import PlatformSettings
@@ -212,7 +213,9 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
                 "name": "floe-platform",
                 "credentials": [{"accessKey": access, "secretKey": secret}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            }
+            },
+            # The principals of the registered manifest's RBAC, with what they may do.
+            *catalog_access.identities(settings.home, settings.manifest, WAREHOUSE_BUCKET),
         ]
     }
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -40,7 +40,8 @@ IMPLIES = {
 
 class Grant(FloeModel):
     privilege: str = Field(description="A Polaris privilege, e.g. TABLE_READ_DATA.")
-    on: str = Field(
+    # Not "on": YAML reads a bare `on` key as true.
+    scope: str = Field(
         default="*", description="'*' (catalog), a namespace ('retail'), or 'namespace.table'."
     )
 
@@ -92,8 +93,8 @@ class PolarisRBACPlugin(RBACPlugin[PolarisRBACConfig]):
         "principal_roles": {"customer_360_writer": ["customer_360_owner"]},
         "catalog_roles": {
             "customer_360_owner": [
-                {"privilege": "TABLE_WRITE_DATA", "on": "customer_360"},
-                {"privilege": "TABLE_CREATE", "on": "customer_360"},
+                {"privilege": "TABLE_WRITE_DATA", "scope": "customer_360"},
+                {"privilege": "TABLE_CREATE", "scope": "customer_360"},
             ]
         },
     }
@@ -107,14 +108,14 @@ class PolarisRBACPlugin(RBACPlugin[PolarisRBACConfig]):
                 for grant in cfg.catalog_roles.get(crole, []):
                     grants.append(grant)
                     grants += [
-                        Grant(privilege=p, on=grant.on)
+                        Grant(privilege=p, scope=grant.scope)
                         for p in sorted(IMPLIES.get(grant.privilege, ()))
                     ]
         return grants
 
     def is_allowed(self, principal: str, action: str, resource: str) -> bool:
         return any(
-            g.privilege == action and _covers(g.on, resource) for g in self.privileges(principal)
+            g.privilege == action and _covers(g.scope, resource) for g in self.privileges(principal)
         )
 
     def health_check(self) -> HealthStatus:
