@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,3 +124,19 @@ def test_mangled_floe_yaml_never_shows_a_traceback(tmp_path: Path, text: str) ->
     if result.exit_code != 0:
         assert result.exit_code in (1, 2, 3), output
         assert [ln for ln in result.stderr.splitlines() if ln.startswith("Error: ")] != [], output
+
+
+def test_a_second_platform_up_on_the_same_home_is_refused_while_one_runs(tmp_path: Path) -> None:
+    import fcntl
+
+    from floe.errors import PlatformError
+    from floe.platform.local import LOCK_FILE, LocalPlatform
+    from floe.platform.settings import load
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with open(home / LOCK_FILE, "w") as held:  # what a running 'up' holds
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(PlatformError, match="another 'floe platform up' or 'down'"):
+            LocalPlatform(load(home, 900)).up()
+    assert sorted(p.name for p in home.iterdir()) == [LOCK_FILE]  # nothing was started

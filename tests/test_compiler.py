@@ -113,3 +113,15 @@ def test_override_of_unknown_model_is_refused(tmp_path: Path) -> None:
     _edit(product / "floe.yaml", models=[{"name": "gold_nothing", "tier": "gold"}])
     with pytest.raises(ResolveError, match="models lists gold_nothing"):
         compile_pipeline(product, output_dir=tmp_path / "out")
+
+
+def test_a_repeated_quality_check_is_refused_naming_the_model(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    check = {"expectation": "expect_column_values_to_be_unique", "column": "customer_id"}
+    _edit(product / "floe.yaml", models=[{"name": "gold_customer_360", "quality": [check, check]}])
+    with pytest.raises(SpecValidationError) as caught:
+        compile_pipeline(product, output_dir=tmp_path / "out")
+    assert caught.value.problems == [
+        "models[0].quality: 'expect_column_values_to_be_unique' on column 'customer_id' is "
+        "listed more than once for 'gold_customer_360'. Fix: keep one"
+    ]

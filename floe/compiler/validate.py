@@ -46,4 +46,15 @@ def validate_inputs(loaded: LoadedInputs) -> ValidatedInputs:
             loaded.spec_path.name,
             [f"models: '{d}' is listed more than once. Fix: merge its entries" for d in dupes],
         )
+    # Two identical checks would be two Dagster asset checks of one name: the code location
+    # would not load. Refuse them here, where the file and the fix can be named.
+    repeated = [
+        f"models[{i}].quality: '{q.expectation}' on column '{q.column}' is listed more than "
+        f"once for '{m.name}'. Fix: keep one"
+        for i, m in enumerate(spec.models)
+        for j, q in enumerate(m.quality)
+        if (q.expectation, q.column) in [(p.expectation, p.column) for p in m.quality[:j]]
+    ]
+    if repeated:
+        raise SpecValidationError(loaded.spec_path.name, repeated)
     return ValidatedInputs(loaded=loaded, spec=spec, manifest=manifest, warnings=warnings)

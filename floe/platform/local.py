@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -40,6 +43,9 @@ class ServiceStatus:
     address: str
     pid: int | None
     healthy: bool
+
+
+LOCK_FILE = ".platform.lock"
 
 
 class LocalPlatform:
@@ -86,8 +92,33 @@ class LocalPlatform:
             "lineage-receiver": f"{s.url('lineage')}/api/v1/namespaces",
         }
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One 'up' or 'down' at a time per home: two at once would start every service twice
+        (and 'down' would then stop one set)."""
+        home = self.settings.home
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise PlatformError(
+                f"another 'floe platform up' or 'down' is working on {home} right now",
+                hint="wait for it to finish, then check 'floe platform status'",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
     def up(self, progress: Progress = lambda _: None) -> dict[str, float]:
         """Start what is not running, in dependency order; returns seconds to healthy each."""
+        with self._exclusive():
+            return self._up(progress)
+
+    def _up(self, progress: Progress) -> dict[str, float]:
         self.settings.save()
         # Fresh code servers load the current artifacts; forget what earlier ones had loaded.
         (self.settings.run_dir / "loaded-artifacts.json").unlink(missing_ok=True)
@@ -145,6 +176,14 @@ class LocalPlatform:
 
     def down(self, purge: bool = False, progress: Progress = lambda _: None) -> list[str]:
         """Stop by pid, newest first; ``purge`` also deletes data, logs and credentials."""
+        if not self.settings.home.is_dir():
+            return []
+        if not (self.settings.home / "platform.json").is_file():
+            return self._down(purge, progress)  # not a platform home: leave no lock file in it
+        with self._exclusive():
+            return self._down(purge, progress)
+
+    def _down(self, purge: bool, progress: Progress) -> list[str]:
         stopped = []
         for svc in reversed(self._services_no_init()):
             if svc.stop():

@@ -87,33 +87,44 @@ def launch(
     check_manifest(compiled, settings.manifest_sha256, "floe run")
     check_catalog(compiled, progress)
     client = DagsterClient(settings.url("dagster"))
-    if _artifact_changed(settings, compiled) and client.reload(
-        compiled.orchestration.code_location
-    ):
-        # The daemon launches queued runs from its own copy of the workspace, read at start.
-        from floe.platform.local import LocalPlatform
+    digest = _changed_artifact(settings, compiled)
+    if digest is not None:
+        # Recorded only once the reload succeeded: a failed reload is tried again next time.
+        new_location = client.reload(compiled.orchestration.code_location)
+        _record_loaded(settings, compiled, digest)
+        if new_location:
+            # The daemon launches queued runs from its own copy of the workspace, read at start.
+            from floe.platform.local import LocalPlatform
 
-        progress("new code location: restarting dagster-daemon")
-        LocalPlatform(settings).restart("dagster-daemon")
+            progress("new code location: restarting dagster-daemon")
+            LocalPlatform(settings).restart("dagster-daemon")
     return client.launch(compiled.orchestration.code_location, compiled.orchestration.job_name)
 
 
-def _artifact_changed(settings: PlatformSettings, compiled: CompiledArtifacts) -> bool:
-    """Reload a code location only when its artifact changed since the last reload: a reload
-    restarts the location's code server, which costs seconds."""
-    import hashlib
+def _loaded_state(settings: PlatformSettings) -> tuple[Path, dict[str, str]]:
     import json
 
     state = settings.run_dir / "loaded-artifacts.json"
-    loaded = json.loads(state.read_text()) if state.is_file() else {}
+    return state, (json.loads(state.read_text()) if state.is_file() else {})
+
+
+def _changed_artifact(settings: PlatformSettings, compiled: CompiledArtifacts) -> str | None:
+    """The artifact's digest if its code location has not loaded it yet, else None: a reload
+    restarts the location's code server, which costs seconds."""
+    import hashlib
+
     digest = hashlib.sha256(compiled.model_dump_json().encode()).hexdigest()
-    location = compiled.orchestration.code_location
-    if loaded.get(location) == digest:
-        return False
-    loaded[location] = digest
+    _, loaded = _loaded_state(settings)
+    return None if loaded.get(compiled.orchestration.code_location) == digest else digest
+
+
+def _record_loaded(settings: PlatformSettings, compiled: CompiledArtifacts, digest: str) -> None:
+    import json
+
+    state, loaded = _loaded_state(settings)
+    loaded[compiled.orchestration.code_location] = digest
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps(loaded, indent=2, sort_keys=True))
-    return True
 
 
 def wait(

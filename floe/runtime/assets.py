@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: Dagster inspects the real contex
 """
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -18,6 +19,8 @@ from floe.plugins.registry import default_loader
 from floe.runtime import observe
 from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
+
+READ_BACK_ATTEMPTS = 3
 
 
 def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinition:
@@ -114,14 +117,35 @@ def _with_iceberg_metadata(
     table_id = tables.get((key.path[0], key.path[-1]))
     if table_id is None:
         return event
-    table = catalog.load_table(table_id)
-    snapshot = table.current_snapshot()
-    if snapshot is None:
+    metadata = _read_back(context, table_id, catalog)
+    if metadata is None:
         return event
-    metadata = {
-        # A scan count applies delete files; the snapshot's total-records does not.
-        "dagster/row_count": table.scan(snapshot_id=snapshot.snapshot_id).count(),
-        "iceberg/table": table_id,
-        "iceberg/snapshot_id": str(snapshot.snapshot_id),
-    }
     return event.with_metadata({**(event.metadata or {}), **metadata})
+
+
+def _read_back(
+    context: AssetExecutionContext, table_id: str, catalog: Any
+) -> dict[str, Any] | None:
+    """The table as committed; a catalog hiccup here must not fail a step whose dbt commit has
+    already landed: retried, then the event goes out without the read-back metadata."""
+    for attempt in range(READ_BACK_ATTEMPTS):
+        try:
+            table = catalog.load_table(table_id)
+            snapshot = table.current_snapshot()
+            if snapshot is None:
+                return None
+            return {
+                # A scan count applies delete files; the snapshot's total-records does not.
+                "dagster/row_count": table.scan(snapshot_id=snapshot.snapshot_id).count(),
+                "iceberg/table": table_id,
+                "iceberg/snapshot_id": str(snapshot.snapshot_id),
+            }
+        except Exception as exc:  # any catalog or storage error: the commit itself is done
+            if attempt == READ_BACK_ATTEMPTS - 1:
+                context.log.warning(
+                    f"{table_id} was written, but reading it back failed "
+                    f"({type(exc).__name__}: {exc}); its row count is not recorded"
+                )
+                return None
+            time.sleep(0.5 * 2**attempt)
+    return None
