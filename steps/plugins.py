@@ -189,7 +189,7 @@ def list_names_builtins(registry: Any, dist: str) -> None:
         for name in registry.available(kind)
         if registry.get(kind, name).__module__.startswith("floe.plugins.builtin.")
     }
-    assert len(builtin) == 13, sorted(builtin)  # 12 kinds, two compute engines
+    assert len(builtin) == 14, sorted(builtin)  # 12 kinds; two compute, two secrets
     assert {key: listed[key] for key in builtin} == dict.fromkeys(builtin, dist)
 
 

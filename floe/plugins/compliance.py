@@ -6,7 +6,6 @@ point it finds, so a plugin author gets the same verdict floe's own plugins get.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import time
@@ -150,12 +149,14 @@ def _probe(kind: str, plugin: Plugin[Any]) -> Callable[[], str] | None:
     if isinstance(plugin, SecretsPlugin):
 
         def secrets() -> str:
-            os.environ["FLOE_COMPLIANCE_PROBE"] = "probe-value"
+            # The ABC's contract, whatever the backend: an absent secret is a FloeError naming it.
+            missing = "FLOE_COMPLIANCE_PROBE_ABSENT"
             try:
-                _expect(plugin.resolve("FLOE_COMPLIANCE_PROBE") == "probe-value", "")
-            finally:
-                del os.environ["FLOE_COMPLIANCE_PROBE"]
-            return "resolves a reference"
+                plugin.resolve(missing)
+            except FloeError as exc:
+                _expect(missing in str(exc), str(exc))
+                return "an absent secret is a FloeError naming it"
+            raise AssertionError(f"resolving {missing} did not fail")
 
         return secrets
     if isinstance(plugin, RBACPlugin):

@@ -17,6 +17,7 @@ from floe.runtime.assets import build_dbt_assets
 from floe.runtime.executor import observed_executor
 from floe.runtime.quality import build_quality_checks
 from floe.runtime.resources import dbt_resource
+from floe.runtime.secrets import install_secrets
 
 
 def build_definitions(artifact_file: Path) -> Definitions:
@@ -24,6 +25,8 @@ def build_definitions(artifact_file: Path) -> Definitions:
     # Set by the platform for its Dagster processes: a code location compiled against another
     # manifest does not load, so nothing of it can run from the UI either.
     check_manifest(compiled, config.platform_manifest_sha256(), "the code location")
+    # Secrets come from the platform's secrets plugin, for floe and for dbt alike.
+    install_secrets(compiled)
     base = artifact_file.parent
     assets = build_dbt_assets(compiled, base)
     # One process per run, not per step: the dbt step and the quality step share the imports.
