@@ -28,7 +28,7 @@ Feature: Compilation & Artifact Generation
     When Dagster validates the generated workspace.yaml
     Then the command exits with code 0
     And workspace.yaml lists the code locations "customer-360, financial-risk, iot-telemetry", each a python_file
-    And the code location of "customer-360" defines the assets of its 6 models and 2 seeds grouped by layer
+    And the code location of "customer-360" defines the assets of its 6 models and 2 seeds in the group "customer_360", each tagged with its layer
     And the code location of "customer-360" has the job "customer_360_pipeline" on the schedule "*/10 * * * *" in "Europe/London"
     And the code location of "customer-360" has a dbt resource using profile "floe_customer_360"
 

@@ -319,18 +319,23 @@ def _load_definitions(workspace: Workspace, product: str) -> Any:
 @then(
     parsers.parse(
         'the code location of "{product}" defines the assets of its {models:d} models '
-        "and {seeds:d} seeds grouped by layer"
+        'and {seeds:d} seeds in the group "{group}", each tagged with its layer'
     )
 )
-def location_assets(workspace: Workspace, product: str, models: int, seeds: int) -> None:
+def location_assets(
+    workspace: Workspace, product: str, models: int, seeds: int, group: str
+) -> None:
     repo = _load_definitions(workspace, product).get_repository_def()
     graph = repo.asset_graph
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
     transforms = workspace.artifact()["transforms"]
     assert keys == sorted(t["table"].replace(".", "/") for t in transforms)
     assert len(keys) == models + seeds
-    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == {t["table"].replace(".", "/"): t["layer"] for t in transforms}
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == {group}
+    layers = {k.to_user_string(): graph.get(k).tags["layer"] for k in graph.get_all_asset_keys()}
+    assert layers == {t["table"].replace(".", "/"): t["layer"] for t in transforms}
+    assert sorted(layers.values()).count("gold") == 2
 
 
 @then(

@@ -12,7 +12,9 @@ from floe.artifact.models import CompiledArtifacts
 
 
 class FloeTranslator(DagsterDbtTranslator):
-    """Asset key = [namespace, table]; group = medallion layer; metadata = Iceberg table."""
+    """Asset key = [namespace, table]; group = the product (its namespace), so each product is
+    one box in Dagster's global lineage; the medallion layer is a tag (and metadata) on each
+    asset."""
 
     def __init__(self, artifacts: CompiledArtifacts) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -27,7 +29,14 @@ class FloeTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         transform = self._by_id.get(dbt_resource_props["unique_id"])
-        return transform.layer if transform else None
+        return self._namespace if transform else None
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        tags = dict(super().get_tags(dbt_resource_props))
+        transform = self._by_id.get(dbt_resource_props["unique_id"])
+        if transform is not None:
+            tags["layer"] = transform.layer
+        return tags
 
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         transform = self._by_id.get(dbt_resource_props["unique_id"])
