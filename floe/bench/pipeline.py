@@ -71,6 +71,25 @@ def _trace_visible(platform: LocalPlatform, product: str, run_id: str) -> float:
     raise RuntimeError(f"the trace of run {run_id} did not reach the trace store within 60 s")
 
 
+def platform_memory(platform: LocalPlatform) -> dict[str, Any]:
+    """Resident memory per service, its child processes included (Dagster's code servers and
+    run workers are children of the webserver and daemon), in MB, and the sum."""
+    import psutil
+
+    per_service: dict[str, float] = {}
+    for svc in platform.status():
+        if svc.pid is None:
+            continue
+        try:
+            root = psutil.Process(svc.pid)
+            procs = [root, *root.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in procs if p.is_running())
+        except psutil.Error:
+            continue
+        per_service[svc.name] = round(rss / 2**20, 1)
+    return {"per_service_mb": per_service, "total_mb": round(sum(per_service.values()), 1)}
+
+
 def _compute_swap(
     demo: Path,
     out: Path,
@@ -129,6 +148,7 @@ def bench_pipeline(
             results["platform_up_cold_s"] = summary.seconds["platform_up"]
             results["demo_wall_s"] = summary.seconds["total"]
             results["demo_status"] = {p: r.status for p, r in summary.results.items()}
+            results["memory_after_demo"] = platform_memory(platform)
             env = {**os.environ, **platform.env()}
             os.environ.update(platform.env())
             product = "customer-360"
