@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -78,8 +79,9 @@ def pip_installed() -> Iterator[list[str]]:
 
 
 @given(parsers.parse('the package "{path}" is installed with pip'))
-def install_package(path: str, pip_installed: list[str]) -> None:
-    source = ROOT / path
+def install_package(path: str, pip_installed: list[str], tmp_path: Path) -> None:
+    # Built from a copy: the build writes build/ beside pyproject.toml, never into the repo.
+    source = shutil.copytree(ROOT / path, tmp_path / "package")
     dist = "floe-plugin-arrow-quality"
     assert (source / "pyproject.toml").read_text().count(f'name = "{dist}"') == 1
     pip_installed.append(dist)

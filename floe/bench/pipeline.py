@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from floe.artifact.models import CompiledArtifacts
 from floe.demo.runner import PRODUCTS, run_demo
 from floe.observability.tracing import format_trace_id, trace_id_for_run
 from floe.platform import runs
@@ -71,6 +72,15 @@ def _trace_visible(platform: LocalPlatform, product: str, run_id: str) -> float:
     raise RuntimeError(f"the trace of run {run_id} did not reach the trace store within 60 s")
 
 
+def _timed_run(platform: LocalPlatform, compiled: CompiledArtifacts) -> tuple[float, str]:
+    """One run through Dagster, launch to SUCCESS: (seconds, run id)."""
+    start = time.perf_counter()
+    run_id = runs.launch(platform.settings, compiled, lambda _: None)
+    result = runs.wait(platform.settings, run_id, 1800, lambda _: None)
+    assert result.status == "SUCCESS", result.errors
+    return time.perf_counter() - start, run_id
+
+
 def platform_memory(platform: LocalPlatform) -> dict[str, Any]:
     """Resident memory per service, its child processes included (Dagster's code servers and
     run workers are children of the webserver and daemon), in MB, and the sum."""
@@ -115,13 +125,7 @@ def _compute_swap(
     spec["compute"] = "spark"
     (copy / "floe.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     compiled = compile_pipeline(copy, manifest=demo / "manifest.yaml", output_dir=out).artifacts
-    spark_runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run_id = runs.launch(platform.settings, compiled, lambda _: None)
-        result = runs.wait(platform.settings, run_id, 1800, lambda _: None)
-        assert result.status == "SUCCESS", result.errors
-        spark_runs.append(time.perf_counter() - start)
+    spark_runs = [_timed_run(platform, compiled)[0] for _ in range(repeats)]
     return {
         "product": product,
         "duckdb_median_s": round(statistics.median(duckdb_runs), 2),
@@ -155,11 +159,8 @@ def bench_pipeline(
             compiled = runs.load_artifact(out, product)
             orchestrated, bare, trace_latency = [], [], []
             for _ in range(repeats):
-                start = time.perf_counter()
-                run_id = runs.launch(platform.settings, compiled, lambda _: None)
-                result = runs.wait(platform.settings, run_id, 1800, lambda _: None)
-                assert result.status == "SUCCESS", result.errors
-                orchestrated.append(time.perf_counter() - start)
+                seconds, run_id = _timed_run(platform, compiled)
+                orchestrated.append(seconds)
                 trace_latency.append(_trace_visible(platform, product, run_id))
                 bare.append(
                     _dbt_build(

@@ -42,10 +42,9 @@ def run_command(
     settings = load(home)
     # Whether the platform runs this artifact at all comes first: its manifest must be the
     # platform's. Then whether it is the one the platform serves.
-    for product in products:
-        check_manifest(
-            runs.load_artifact(output_dir, product), settings.manifest_sha256, "floe run"
-        )
+    artifacts = {product: runs.load_artifact(output_dir, product) for product in products}
+    for compiled in artifacts.values():
+        check_manifest(compiled, settings.manifest_sha256, "floe run")
     _check_workspace(settings.workspace, output_dir)
     console = err()
     for key, value in LocalPlatform(settings).env().items():
@@ -53,11 +52,11 @@ def run_command(
     launched: dict[str, str] = {}
     with console.status("launching") as status:
         if from_failure:
-            compiled = runs.load_artifact(output_dir, products[0])
-            launched[products[0]] = runs.reexecute_from_failure(settings, compiled, from_failure)
+            launched[products[0]] = runs.reexecute_from_failure(
+                settings, artifacts[products[0]], from_failure
+            )
         else:
-            for product in products:
-                compiled = runs.load_artifact(output_dir, product)
+            for product, compiled in artifacts.items():
                 launched[product] = runs.launch(settings, compiled, status.update)
         results = {}
         for product, run_id in launched.items():
@@ -69,7 +68,7 @@ def run_command(
     table = Table("product", "run", "status", "seconds", "tables", "rows (gold)")
     failed = []
     for product, r in results.items():
-        gold = runs.gold_rows(runs.load_artifact(output_dir, product), r)
+        gold = runs.gold_rows(artifacts[product], r)
         table.add_row(
             product,
             r.run_id[:8],
@@ -87,7 +86,7 @@ def run_command(
             f"{(r.errors[0].splitlines()[0] if r.errors else '')}"
             for p, r in failed
         ]
-        lines += runs.diagnose(runs.load_artifact(output_dir, failed[0][0]))
+        lines += runs.diagnose(artifacts[failed[0][0]])
         raise PipelineError(
             "\n".join(lines),
             hint=f"re-run only what failed: floe run {failed[0][0]} "

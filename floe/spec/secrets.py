@@ -45,4 +45,11 @@ class SecretRef(FloeModel):
 
     def dbt_env_var(self) -> str:
         """The same reference written for dbt's profiles.yml."""
-        return "{{ env_var('" + self.env + "') }}"
+        return dbt_env_var(self.env)
+
+
+def dbt_env_var(name: str, default: str | None = None) -> str:
+    """dbt's ``env_var()`` call as profiles.yml holds it, with an optional default."""
+    if default is None:
+        return "{{ env_var('" + name + "') }}"
+    return "{{ env_var('" + name + "', '" + default + "') }}"

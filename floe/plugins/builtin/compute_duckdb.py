@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from floe.plugins.base import CatalogPlugin, ComputePlugin, HealthStatus, StoragePlugin
+from floe.spec.secrets import dbt_env_var
 from floe.typedef import FloeModel
 
 CATALOG_ALIAS = "lake"
@@ -18,10 +19,6 @@ EXTENSIONS = ("httpfs", "avro", "iceberg")
 class DuckDBConfig(FloeModel):
     threads: int = Field(default=2, ge=1, description="dbt threads (and DuckDB threads).")
     memory_limit: str = Field(default="2GB", description="DuckDB memory_limit setting.")
-
-
-def _env(name: str, default: str) -> str:
-    return "{{ env_var('" + name + "', '" + default + "') }}"
 
 
 class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
@@ -49,14 +46,14 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
     ) -> dict[str, Any]:
         cat = catalog.config
         sto = storage.config
-        catalog_uri = _env("FLOE_CATALOG_URI", cat.uri)
+        catalog_uri = dbt_env_var("FLOE_CATALOG_URI", cat.uri)
         # DuckDB wants host:port; the platform exports a URL for every client.
-        s3_endpoint = _env("FLOE_S3_ENDPOINT", sto.endpoint).replace(
+        s3_endpoint = dbt_env_var("FLOE_S3_ENDPOINT", sto.endpoint).replace(
             " }}", " | replace('http://', '') | replace('https://', '') }}"
         )
         return {
             "type": "duckdb",
-            "path": _env("FLOE_DUCKDB_PATH", ":memory:"),
+            "path": dbt_env_var("FLOE_DUCKDB_PATH", ":memory:"),
             "threads": self.config.threads,
             "database": CATALOG_ALIAS,
             "schema": namespace,
@@ -64,7 +61,9 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
             # Applied when the connection opens, before secrets load httpfs/iceberg: the
             # extensions come pre-installed from wheels, never downloaded.
             "config_options": {
-                "extension_directory": _env("FLOE_DUCKDB_EXTENSION_DIR", ".duckdb_extensions"),
+                "extension_directory": dbt_env_var(
+                    "FLOE_DUCKDB_EXTENSION_DIR", ".duckdb_extensions"
+                ),
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": True,
             },

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from floe.plugins.base import CatalogPlugin, ComputePlugin, HealthStatus, StoragePlugin
+from floe.spec.secrets import dbt_env_var
 from floe.typedef import FloeModel
 
 CATALOG_ALIAS = "lake"
@@ -35,12 +36,6 @@ class SparkConfig(FloeModel):
     shuffle_partitions: int = Field(
         default=4, ge=1, description="spark.sql.shuffle.partitions; small tables want few."
     )
-
-
-def _env(name: str, default: str | None = None) -> str:
-    if default is None:
-        return "{{ env_var('" + name + "') }}"
-    return "{{ env_var('" + name + "', '" + default + "') }}"
 
 
 def iceberg_jar() -> Path | None:
@@ -78,7 +73,7 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
     def dbt_project_config(self) -> dict[str, Any]:
         return {"models": {"+file_format": "iceberg"}, "seeds": {"+file_format": "iceberg"}}
 
-    def run_env(self) -> dict[str, str]:
+    def rundbt_env_var(self) -> dict[str, str]:
         jar = iceberg_jar()
         # Spark binds its driver to this address; the platform listens on loopback only.
         env = {"SPARK_LOCAL_IP": "127.0.0.1"}
@@ -91,9 +86,9 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
     ) -> dict[str, Any]:
         cat = catalog.config
         sto = storage.config
-        uri = _env("FLOE_CATALOG_URI", cat.uri)
+        uri = dbt_env_var("FLOE_CATALOG_URI", cat.uri)
         prefix = f"spark.sql.catalog.{CATALOG_ALIAS}"
-        credential = f"{_env(cat.client_id.env)}:{_env(cat.client_secret.env)}"
+        credential = f"{cat.client_id.dbt_env_var()}:{cat.client_secret.dbt_env_var()}"
         params = {
             "spark.master": self.config.master,
             "spark.driver.memory": self.config.driver_memory,
@@ -108,7 +103,7 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
             "spark.sql.session.timeZone": "UTC",
             # dbt-spark asks for Hive support; an in-memory catalog avoids Derby's metastore_db.
             "spark.sql.catalogImplementation": "in-memory",
-            "spark.jars": _env(JARS_ENV),
+            "spark.jars": dbt_env_var(JARS_ENV),
             "spark.sql.extensions": f"{SHADED}.spark.extensions.IcebergSparkSessionExtensions",
             # dbt-spark writes two-part names (schema.table): they land in this catalog.
             "spark.sql.defaultCatalog": CATALOG_ALIAS,
@@ -121,7 +116,7 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
             f"{prefix}.oauth2-server-uri": uri + "/v1/oauth/tokens",
             f"{prefix}.scope": cat.scope,
             f"{prefix}.io-impl": f"{SHADED}.aws.s3.S3FileIO",
-            f"{prefix}.s3.endpoint": _env("FLOE_S3_ENDPOINT", sto.endpoint),
+            f"{prefix}.s3.endpoint": dbt_env_var("FLOE_S3_ENDPOINT", sto.endpoint),
             f"{prefix}.s3.path-style-access": "true" if sto.path_style else "false",
             f"{prefix}.s3.access-key-id": sto.access_key_id.dbt_env_var(),
             f"{prefix}.s3.secret-access-key": sto.secret_access_key.dbt_env_var(),
