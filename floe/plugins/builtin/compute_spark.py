@@ -73,7 +73,7 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
     def dbt_project_config(self) -> dict[str, Any]:
         return {"models": {"+file_format": "iceberg"}, "seeds": {"+file_format": "iceberg"}}
 
-    def rundbt_env_var(self) -> dict[str, str]:
+    def run_env(self) -> dict[str, str]:
         jar = iceberg_jar()
         # Spark binds its driver to this address; the platform listens on loopback only.
         env = {"SPARK_LOCAL_IP": "127.0.0.1"}
