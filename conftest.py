@@ -20,6 +20,7 @@ pytest_plugins = [
     "steps.plugins",
     "steps.security",
     "steps.kind",
+    "steps.chart",
 ]
 
 SPEC_URL = "spec/e2e-platform-and-demo.md#"

@@ -1,24 +1,61 @@
-"""Steps only a Kubernetes (Kind) cluster can prove; deselected on the local target (@k8s)."""
+"""Steps only a Kubernetes (Kind) cluster can prove (@k8s): `make e2e FLOE_TARGET=kind` selects
+them where a container engine runs; on the local target they are deselected, never skipped.
+
+The cluster is created once per session with pytest-kind, the floe image (`make image`) loaded
+into it, and the chart installed with the dev values, as an operator would.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from pytest_bdd import given, parsers, then
 
-NAMESPACE = os.environ.get("FLOE_K8S_NAMESPACE", "floe")
+from steps.common import ROOT
+
+NAMESPACE = os.environ.get("FLOE_K8S_NAMESPACE", "floe-dev")
 NODE_HOST = os.environ.get("FLOE_K8S_NODE_HOST", "127.0.0.1")
+IMAGE = os.environ.get("FLOE_IMAGE", "floe:0.1.0")
+TOOLS = ROOT / ".venv" / "chart" / "bin"
+CHART = ROOT / "charts" / "floe-platform"
+
+
+@pytest.fixture(scope="session")
+def kind_kubeconfig() -> Iterator[Path]:
+    """A fresh Kind cluster with the chart installed; deleted at the end of the session."""
+    from pytest_kind import KindCluster
+
+    cluster = KindCluster("floe-e2e", kubectl_path=TOOLS / "kubectl")
+    cluster.create(ROOT / "tests" / "k8s" / "kind-config.yaml")
+    try:
+        cluster.load_docker_image(IMAGE)
+        subprocess.run(
+            [
+                str(TOOLS / "helm"),
+                *("install", "floe-platform", str(CHART), "--namespace", NAMESPACE),
+                *("--create-namespace", "-f", str(CHART / "values-dev.yaml")),
+                *("--kubeconfig", str(cluster.kubeconfig_path)),
+            ],
+            check=True,
+            timeout=300,
+        )
+        yield cluster.kubeconfig_path
+    finally:
+        cluster.delete()
 
 
 @given("a clean Kind cluster with the floe-platform chart installed", target_fixture="k8s")
-def kind_cluster() -> Any:
-    """The kubeconfig of the Kind cluster the kind target installed the chart into."""
+def kind_cluster(kind_kubeconfig: Path) -> Any:
     from kubernetes import client, config
 
-    config.load_kube_config()
+    config.load_kube_config(config_file=str(kind_kubeconfig))
     return client.CoreV1Api()
 
 
@@ -61,3 +98,46 @@ def nodeports_answer(k8s: Any, ports: str) -> None:
         port: requests.get(f"http://{NODE_HOST}:{port}/", timeout=5).status_code for port in wanted
     }
     assert codes == dict.fromkeys(wanted, 200), codes
+
+
+def _connects(k8s: Any, product: str, service: str, port: int) -> bool:
+    """Open a TCP connection from inside the product's code-location pod (a real packet path)."""
+    from kubernetes.stream import stream
+
+    (pod,) = k8s.list_namespaced_pod(NAMESPACE, label_selector=f"floe.dev/product={product}").items
+    host = f"floe-platform-{service}"
+    code = (
+        "import socket,sys\n"
+        "try:\n"
+        f"    socket.create_connection(({host!r}, {port}), timeout=5); print('OPEN')\n"
+        "except OSError as e:\n"
+        "    print('REFUSED', e)\n"
+    )
+    output = stream(
+        k8s.connect_get_namespaced_pod_exec,
+        pod.metadata.name,
+        NAMESPACE,
+        command=["python", "-c", code],
+        stderr=True,
+        stdout=True,
+    )
+    return str(output).startswith("OPEN")
+
+
+@then(
+    parsers.parse(
+        'a connection from the "{product}" code location to the MinIO console on port {port:d} '
+        "fails"
+    )
+)
+def connection_refused(k8s: Any, product: str, port: int) -> None:
+    assert not _connects(k8s, product, "minio", port)
+
+
+@then(
+    parsers.parse(
+        'a connection from the "{product}" code location to Polaris on port {port:d} succeeds'
+    )
+)
+def connection_allowed(k8s: Any, product: str, port: int) -> None:
+    assert _connects(k8s, product, "polaris", port)

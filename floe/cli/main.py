@@ -16,7 +16,7 @@ from typer._click.exceptions import (  # typer vendors click: its errors are not
 )
 
 from floe import __version__
-from floe.cli import demo, platform, plugins, schema, security
+from floe.cli import chart, demo, platform, plugins, schema, security
 from floe.cli.compile import compile_command
 from floe.cli.logs import logs_command
 from floe.cli.output import fail, out
@@ -37,6 +37,7 @@ app.add_typer(plugins.app, name="plugins")
 app.add_typer(demo.app, name="demo")
 app.add_typer(platform.app, name="platform")
 app.add_typer(security.app, name="security")
+app.add_typer(chart.app, name="chart")
 
 
 class LogFormat(StrEnum):

@@ -3,7 +3,7 @@ local target). No retries: a pipeline must not wait for its lineage."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import requests
 from pydantic import Field
@@ -18,6 +18,11 @@ class OpenLineageConfig(FloeModel):
     url: str = Field(default="http://127.0.0.1:5000", description="Base URL of the receiver.")
     endpoint: str = Field(default="api/v1/lineage", description="Path events are POSTed to.")
     timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    marquez_database: Literal["shared", "dedicated"] = Field(
+        default="shared",
+        description="On the chart, where Marquez keeps its data: a database of its own in the "
+        "platform's PostgreSQL (shared) or a PostgreSQL of its own (dedicated).",
+    )
 
 
 class OpenLineageHttpPlugin(LineagePlugin[OpenLineageConfig]):

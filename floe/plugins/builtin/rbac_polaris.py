@@ -124,3 +124,123 @@ class PolarisRBACPlugin(RBACPlugin[PolarisRBACConfig]):
             detail=f"{len(self.config.principals)} principal(s), "
             f"{len(self.config.catalog_roles)} catalog role(s)",
         )
+
+    def polaris_requests(
+        self, catalog: str, base_location: str, products: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """Polaris management API calls that set up ``catalog`` and apply these grants.
+
+        ``products``: product -> the namespace it owns. Each product gets a principal of its
+        own whose role may create and write tables in its namespace only; the namespaces are
+        created here, so no product needs NAMESPACE_CREATE on the catalog. A call marked
+        ``credentials`` returns the principal's client id and secret, which the bootstrap job
+        keeps in a Secret of that name.
+        """
+        mgmt = "/api/management/v1"
+        calls: list[dict[str, Any]] = [
+            {
+                "method": "POST",
+                "path": f"{mgmt}/catalogs",
+                "body": {
+                    "catalog": {
+                        "name": catalog,
+                        "type": "INTERNAL",
+                        "properties": {"default-base-location": base_location},
+                        "storageConfigInfo": {
+                            "storageType": "S3",
+                            "allowedLocations": [base_location],
+                        },
+                    }
+                },
+            }
+        ]
+        principals = dict(self.config.principals)
+        principal_roles = dict(self.config.principal_roles)
+        catalog_roles = {k: list(v) for k, v in self.config.catalog_roles.items()}
+        for product, namespace in sorted(products.items()):
+            calls.append(
+                {
+                    "method": "POST",
+                    "path": f"/api/catalog/v1/{catalog}/namespaces",
+                    "body": {"namespace": [namespace], "properties": {"owner": product}},
+                }
+            )
+            runner, writer = f"{namespace}_runner", f"{namespace}_writer"
+            taken = [
+                n
+                for n, names in (
+                    (runner, principals),
+                    (runner, principal_roles),
+                    (writer, catalog_roles),
+                )
+                if n in names
+            ]
+            if taken:
+                raise ValueError(
+                    f"rbac: '{taken[0]}' is the name floe gives product {product}'s own "
+                    "principal and roles; rename the manifest's entry"
+                )
+            principals[runner] = [runner]
+            principal_roles[runner] = [writer]
+            catalog_roles[writer] = [
+                Grant(privilege=p, scope=namespace)
+                for p in ("TABLE_CREATE", "TABLE_LIST", "TABLE_WRITE_DATA", "TABLE_DROP")
+            ]
+        for crole, grants in sorted(catalog_roles.items()):
+            base = f"{mgmt}/catalogs/{catalog}/catalog-roles"
+            calls.append({"method": "POST", "path": base, "body": {"catalogRole": {"name": crole}}})
+            for grant in grants:
+                calls.append(
+                    {"method": "PUT", "path": f"{base}/{crole}/grants", "body": _grant(grant)}
+                )
+        for prole, croles in sorted(principal_roles.items()):
+            calls.append(
+                {
+                    "method": "POST",
+                    "path": f"{mgmt}/principal-roles",
+                    "body": {"principalRole": {"name": prole}},
+                }
+            )
+            for crole in croles:
+                calls.append(
+                    {
+                        "method": "PUT",
+                        "path": f"{mgmt}/principal-roles/{prole}/catalog-roles/{catalog}",
+                        "body": {"catalogRole": {"name": crole}},
+                    }
+                )
+        for principal, proles in sorted(principals.items()):
+            calls.append(
+                {
+                    "method": "POST",
+                    "path": f"{mgmt}/principals",
+                    "body": {"principal": {"name": principal}},
+                    "credentials": f"principal-{principal.replace('_', '-')}",
+                }
+            )
+            for prole in proles:
+                calls.append(
+                    {
+                        "method": "PUT",
+                        "path": f"{mgmt}/principals/{principal}/principal-roles",
+                        "body": {"principalRole": {"name": prole}},
+                    }
+                )
+        return calls
+
+
+def _grant(grant: Grant) -> dict[str, Any]:
+    """A manifest grant as Polaris's grant resource (catalog, namespace or table level)."""
+    if grant.scope == "*":
+        return {"grant": {"type": "catalog", "privilege": grant.privilege}}
+    namespace, _, table = grant.scope.partition(".")
+    if table:
+        return {
+            "grant": {
+                "type": "table",
+                "privilege": grant.privilege,
+                "namespace": [namespace],
+                "tableName": table,
+            }
+        }
+    return {"grant": {"type": "namespace", "privilege": grant.privilege, "namespace": [namespace]}}

@@ -1,0 +1,249 @@
+"""The chart's values as pydantic models: values.schema.json is generated from them, so a values
+file with an unknown key or a wrong type fails `helm install`/`helm template` naming the key.
+
+SERVICE_FLOWS is the platform's one table of declared service dependencies: the chart's
+NetworkPolicies and the kubernetes network_security plugin are both rendered from it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from floe.typedef import FloeModel
+
+Component = Literal[
+    "postgresql",
+    "polaris",
+    "polaris-bootstrap",
+    "minio",
+    "minio-setup",
+    "dagster-webserver",
+    "dagster-daemon",
+    "user-code",
+    "otel-collector",
+    "jaeger",
+    "prometheus",
+    "grafana",
+    "marquez",
+    "marquez-web",
+    "marquez-db",
+]
+
+
+class Flow(FloeModel):
+    from_: Component = Field(alias="from", description="Component whose pods connect.")
+    to: Component = Field(description="Component they connect to.")
+    ports: list[int] = Field(min_length=1, description="TCP ports of the connection.")
+
+
+# (from, to, ports). Runs execute in their code location's pod, and Dagster's run workers write
+# the event log, so user-code reaches PostgreSQL; nothing reaches the MinIO console from a pod.
+SERVICE_FLOWS: tuple[tuple[Component, Component, tuple[int, ...]], ...] = (
+    ("dagster-webserver", "postgresql", (5432,)),
+    ("dagster-webserver", "user-code", (4000,)),
+    ("dagster-daemon", "postgresql", (5432,)),
+    ("dagster-daemon", "user-code", (4000,)),
+    ("user-code", "postgresql", (5432,)),
+    ("user-code", "polaris", (8181,)),
+    ("user-code", "minio", (9000,)),
+    ("user-code", "otel-collector", (4318,)),
+    ("user-code", "marquez", (5000,)),
+    ("polaris", "postgresql", (5432,)),
+    ("polaris", "minio", (9000,)),
+    ("polaris-bootstrap", "polaris", (8181,)),
+    ("minio-setup", "minio", (9000,)),
+    ("otel-collector", "jaeger", (4317,)),
+    ("prometheus", "otel-collector", (8889,)),
+    ("grafana", "prometheus", (9090,)),
+    ("grafana", "jaeger", (16686,)),
+    ("marquez", "postgresql", (5432,)),
+    ("marquez", "marquez-db", (5432,)),
+    ("marquez-web", "marquez", (5000,)),
+)
+
+# Reached through NodePorts from outside the cluster only (never from a pod).
+EXPOSED: dict[Component, tuple[int, ...]] = {
+    "dagster-webserver": (3000,),
+    "polaris": (8181, 8182),
+    "minio": (9000, 9001),
+    "jaeger": (16686,),
+    "grafana": (3001,),
+    "prometheus": (9090,),
+    "marquez-web": (3000,),
+}
+
+
+def flow_table() -> dict[str, list[str]]:
+    """SERVICE_FLOWS as service -> the services it connects to (the network plugin's input)."""
+    table: dict[str, list[str]] = {}
+    for source, target, _ in SERVICE_FLOWS:
+        table.setdefault(source, []).append(target)
+    return table
+
+
+def flow_ports() -> dict[str, list[int]]:
+    """Target service -> the ports flows reach it on."""
+    ports: dict[str, set[int]] = {}
+    for _, target, p in SERVICE_FLOWS:
+        ports.setdefault(target, set()).update(p)
+    return {k: sorted(v) for k, v in ports.items()}
+
+
+CIDR = r"^\d+\.\d+\.\d+\.\d+/\d+$"
+
+
+class Resources(FloeModel):
+    requests: dict[Literal["cpu", "memory"], str | int]
+    limits: dict[Literal["cpu", "memory"], str | int]
+
+
+class Image(FloeModel):
+    repository: str = Field(min_length=1)
+    tag: str = Field(
+        min_length=1,
+        pattern=r"^[0-9A-Za-z_][0-9A-Za-z_.-]*$",
+        json_schema_extra={"not": {"const": "latest"}},
+        description="A fixed version; never 'latest'.",
+    )
+    digest: str = Field(default="", pattern=r"^(sha256:[0-9a-f]{64})?$")
+
+    @field_validator("tag")
+    @classmethod
+    def _not_latest(cls, tag: str) -> str:
+        if tag == "latest":
+            raise ValueError("'latest' is not a version: pin the image tag")
+        return tag
+
+
+class FloeImage(Image):
+    pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(alias="pullPolicy")
+
+
+class Global(FloeModel):
+    environment: Literal["dev", "staging", "prod"]
+    existing_secret: str = Field(default="", alias="existingSecret")
+
+
+class Product(FloeModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")
+    namespace: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class ApiServer(FloeModel):
+    cidr: str = Field(pattern=CIDR)
+    ports: list[int] = Field(min_length=1)
+
+
+class NetworkPolicyValues(FloeModel):
+    enabled: bool
+    pod_cidr: str = Field(alias="podCidr", pattern=CIDR)
+    api_server: ApiServer = Field(alias="apiServer")
+    flows: list[Flow]
+    exposed: dict[Component, list[int]]
+
+
+class PostgresValues(FloeModel):
+    image: Image
+    port: int = Field(ge=1, le=65535)
+    storage: str
+    resources: Resources
+
+
+class Rbac(FloeModel):
+    requests: list[dict[str, object]] = Field(
+        description="Polaris management API calls (method, path, body), from the manifest."
+    )
+
+
+class PolarisValues(FloeModel):
+    image: Image
+    port: int = Field(ge=1, le=65535)
+    management_port: int = Field(alias="managementPort", ge=1, le=65535)
+    node_port: int = Field(alias="nodePort", ge=30000, le=32767)
+    catalog: str
+    rbac: Rbac
+    resources: Resources
+
+
+class MinioNodePorts(FloeModel):
+    api: int = Field(ge=30000, le=32767)
+    console: int = Field(ge=30000, le=32767)
+
+
+class MinioValues(FloeModel):
+    image: Image
+    setup_image: Image = Field(alias="setupImage")
+    buckets: list[str] = Field(min_length=1)
+    api_port: int = Field(alias="apiPort")
+    console_port: int = Field(alias="consolePort")
+    node_ports: MinioNodePorts = Field(alias="nodePorts")
+    storage: str
+    resources: Resources
+
+
+class Webserver(FloeModel):
+    port: int
+    node_port: int = Field(alias="nodePort", ge=30000, le=32767)
+    resources: Resources
+
+
+class Daemon(FloeModel):
+    resources: Resources
+
+
+class UserCode(FloeModel):
+    port: int
+    resources: Resources
+
+
+class DagsterValues(FloeModel):
+    webserver: Webserver
+    daemon: Daemon
+    user_code: UserCode = Field(alias="userCode")
+
+
+class ServiceValues(FloeModel):
+    image: Image
+    resources: Resources
+
+
+class ExposedServiceValues(ServiceValues):
+    node_port: int = Field(alias="nodePort", ge=30000, le=32767)
+
+
+class GrafanaValues(ExposedServiceValues):
+    port: int
+
+
+class MarquezValues(FloeModel):
+    enabled: bool
+    database: Literal["shared", "dedicated"] = Field(
+        description="Set by the manifest's lineage plugin (marquez_database)."
+    )
+    node_port: int = Field(alias="nodePort", ge=30000, le=32767)
+    # The sub-chart's own defaults (charts/marquez/values.yaml), merged in by Helm.
+    image: Image | None = None
+    web_image: Image | None = Field(default=None, alias="webImage")
+    db_image: Image | None = Field(default=None, alias="dbImage")
+    resources: Resources | None = None
+    global_: Global | None = Field(default=None, alias="global")
+
+
+class ChartValues(FloeModel):
+    """Everything values.yaml (and any -f file merged over it) may hold."""
+
+    global_: Global = Field(alias="global")
+    image: FloeImage
+    products: list[Product] = Field(min_length=1)
+    network_policy: NetworkPolicyValues = Field(alias="networkPolicy")
+    postgresql: PostgresValues
+    polaris: PolarisValues
+    minio: MinioValues
+    dagster: DagsterValues
+    otel_collector: ServiceValues = Field(alias="otelCollector")
+    jaeger: ExposedServiceValues
+    prometheus: ExposedServiceValues
+    grafana: GrafanaValues
+    marquez: MarquezValues
