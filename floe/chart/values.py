@@ -123,7 +123,12 @@ class FloeImage(Image):
 
 class Global(FloeModel):
     environment: Literal["dev", "staging", "prod"]
-    existing_secret: str = Field(default="", alias="existingSecret")
+    # The *name* of a Secret object the operator manages, not a secret value.
+    operator_managed_object: str = Field(
+        default="",
+        alias="existingSecret",
+        description="Name of a credentials Secret the operator manages; empty: generated.",
+    )
 
 
 class Product(FloeModel):
