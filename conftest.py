@@ -21,6 +21,7 @@ pytest_plugins = [
     "steps.security",
     "steps.kind",
     "steps.chart",
+    "steps.evolution",
 ]
 
 SPEC_URL = "spec/e2e-platform-and-demo.md#"

@@ -92,3 +92,13 @@ class PipelineError(FloeError):
     """A pipeline run failed; the message names the failed steps."""
 
     exit_code = ExitCode.PIPELINE
+
+
+class AccessDeniedError(FloeError):
+    """The catalog refused a principal an action on a table or namespace (HTTP 403)."""
+
+    exit_code = ExitCode.GOVERNANCE
+
+
+class TableNotFoundError(FloeError):
+    """No such table or namespace in the catalog (or the principal may not see it)."""

@@ -67,37 +67,25 @@ class LivePlatform:
         )
 
 
-FAILING_COPY = "customer-360-failing"
+FAILING_COPY = "customer-360-failing"  # scenarios that break a model on purpose
+SPARK_COPY = "customer-360-spark"  # floe.yaml differs only in `compute: spark` (US5-S3)
+EVOLVING_COPY = "customer-360-evolving"  # scenarios that evolve its tables' schemas (US9)
 
 
-def _failing_copy(root: Path) -> Path:
-    """A copy of customer-360 under another name (and namespace), for scenarios that break a
-    model on purpose. It is in the workspace from the start: Dagster's daemon only sees code
-    locations present when it loaded the workspace."""
-    shutil.copytree(
-        DEMO / "customer-360", root / FAILING_COPY, ignore=shutil.ignore_patterns("target", "logs")
-    )
+def demo_copy(root: Path, name: str, compute: str | None = None) -> Path:
+    """customer-360 under another name, so in a namespace of its own. Copies are in the
+    workspace from the start: Dagster's daemon only sees code locations present when it loaded
+    the workspace."""
+    target = root / name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(DEMO / "customer-360", target, ignore=shutil.ignore_patterns("target", "logs"))
     shutil.copy(DEMO / "manifest.yaml", root / "manifest.yaml")
-    spec = yaml.safe_load((root / FAILING_COPY / "floe.yaml").read_text())
-    spec["metadata"]["name"] = FAILING_COPY
-    (root / FAILING_COPY / "floe.yaml").write_text(yaml.safe_dump(spec))
-    return root / FAILING_COPY
-
-
-SPARK_COPY = "customer-360-spark"
-
-
-def _spark_copy(root: Path) -> Path:
-    """customer-360 under another name (its own namespace) whose floe.yaml differs from the
-    demo's only in ``compute: spark``: the engine swap of US5-S3."""
-    shutil.copytree(
-        DEMO / "customer-360", root / SPARK_COPY, ignore=shutil.ignore_patterns("target", "logs")
-    )
-    spec = yaml.safe_load((root / SPARK_COPY / "floe.yaml").read_text())
-    spec["metadata"]["name"] = SPARK_COPY
-    spec["compute"] = "spark"
-    (root / SPARK_COPY / "floe.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    return root / SPARK_COPY
+    spec = yaml.safe_load((target / "floe.yaml").read_text())
+    spec["metadata"]["name"] = name
+    if compute:
+        spec["compute"] = compute
+    (target / "floe.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return target
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +94,11 @@ def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePlat
     build = home / "build"
     for product in PRODUCTS:
         compile_pipeline(DEMO / product, output_dir=build)
-    compile_pipeline(_failing_copy(home / "products"), output_dir=build)
+    compile_pipeline(demo_copy(home / "products", FAILING_COPY), output_dir=build)
+    compile_pipeline(demo_copy(home / "products", EVOLVING_COPY), output_dir=build)
     # A plain dbt project (no floe macros, dbt's default views), as a new user brings one.
     compile_pipeline(PLAIN_DBT, manifest=DEMO / "manifest.yaml", output_dir=build)
-    compile_pipeline(_spark_copy(home / "products"), output_dir=build)
+    compile_pipeline(demo_copy(home / "products", SPARK_COPY, "spark"), output_dir=build)
     # The platform team's manifest is registered: only artifacts compiled against it run.
     settings = load(home, PORT_OFFSET, build / "workspace.yaml", DEMO / "manifest.yaml")
     platform = LocalPlatform(settings)

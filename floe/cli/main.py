@@ -16,7 +16,7 @@ from typer._click.exceptions import (  # typer vendors click: its errors are not
 )
 
 from floe import __version__
-from floe.cli import chart, demo, platform, plugins, schema, security
+from floe.cli import chart, demo, platform, plugins, schema, security, table
 from floe.cli.compile import compile_command
 from floe.cli.logs import logs_command
 from floe.cli.output import fail, out
@@ -38,6 +38,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(platform.app, name="platform")
 app.add_typer(security.app, name="security")
 app.add_typer(chart.app, name="chart")
+app.add_typer(table.app, name="table")
 
 
 class LogFormat(StrEnum):

@@ -17,6 +17,7 @@ from typing import Any, cast
 from floe.artifact.models import CompiledArtifacts
 from floe.compiler.codegen import compile_product
 from floe.compiler.enforce import enforce
+from floe.compiler.evolution import load_baseline
 from floe.compiler.generate import generate
 from floe.compiler.load import load_inputs
 from floe.compiler.resolve import resolve
@@ -73,7 +74,7 @@ def compile_pipeline(
             with log.stage(Stage.RESOLVE):
                 resolved = resolve(validated, loader, scratch / RUN_PROJECT_DIR)
             with log.stage(Stage.ENFORCE):
-                warnings = enforce(resolved, loader)
+                warnings = enforce(resolved, loader, load_baseline(output_dir / name))
             with log.stage(Stage.COMPILE):
                 compiled = compile_product(resolved, RUN_PROJECT_DIR)
             with log.stage(Stage.GENERATE):

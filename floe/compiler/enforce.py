@@ -10,13 +10,19 @@ from typing import Any, cast
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from floe.compiler.evolution import Baseline, breaking_changes
 from floe.compiler.resolve import ResolvedProduct
 from floe.errors import GovernanceError
 from floe.plugins.base import ComputePlugin, Plugin, PluginLoader
 
 
-def enforce(product: ResolvedProduct, loader: PluginLoader) -> list[str]:
-    """Collect every violation, then fail once with all of them; return the warnings."""
+def enforce(
+    product: ResolvedProduct, loader: PluginLoader, baseline: Baseline | None = None
+) -> list[str]:
+    """Collect every violation, then fail once with all of them; return the warnings.
+
+    ``baseline``: the product's previous compile, against which breaking changes are refused.
+    """
     violations: list[str] = compatibility_problems(product.plugins)
     warnings: list[str] = []
     substituted: dict[tuple[str, str, str], list[str]] = {}
@@ -85,6 +91,15 @@ def enforce(product: ResolvedProduct, loader: PluginLoader) -> list[str]:
                     f"compute '{compute.name}'. Fix: {compute.unsupported['snapshot']}"
                 )
     violations += _seed_problems(product)
+    if baseline is not None:
+        compute = product.plugins.get("compute")
+        violations += breaking_changes(
+            baseline,
+            product.inputs.spec.metadata.version,
+            product.transforms,
+            product.model_sql,
+            compute.name if compute else "duckdb",
+        )
     if violations:
         raise GovernanceError(violations)
     return warnings

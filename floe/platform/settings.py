@@ -64,8 +64,14 @@ class PlatformSettings(FloeModel):
     def log_dir(self) -> Path:
         return self.home / "logs"
 
-    def save(self) -> None:
+    def ensure_home(self) -> Path:
+        """The home holds credentials, logs, table data and metric stores: its owner's only."""
         self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o700)
+        return self.home
+
+    def save(self) -> None:
+        self.ensure_home()
         (self.home / SETTINGS_FILE).write_text(self.model_dump_json(indent=2), encoding="utf-8")
 
 

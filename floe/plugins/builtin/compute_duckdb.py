@@ -38,6 +38,12 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
         "with an incremental model",
     }
 
+    def dbt_project_config(self) -> dict[str, Any]:
+        # A model that selects a new column evolves its Iceberg table in place (dbt's incremental
+        # models; floe's table macro does the same); drops and type changes are refused at
+        # compile time.
+        return {"models": {"+on_schema_change": "append_new_columns"}}
+
     def dbt_macros(self) -> Path:
         return Path(__file__).parent / "dbt_macros" / "duckdb"
 

@@ -71,7 +71,10 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
         return Path(__file__).parent / "dbt_macros" / "spark"
 
     def dbt_project_config(self) -> dict[str, Any]:
-        return {"models": {"+file_format": "iceberg"}, "seeds": {"+file_format": "iceberg"}}
+        return {
+            "models": {"+file_format": "iceberg", "+on_schema_change": "append_new_columns"},
+            "seeds": {"+file_format": "iceberg"},
+        }
 
     def run_env(self) -> dict[str, str]:
         jar = iceberg_jar()

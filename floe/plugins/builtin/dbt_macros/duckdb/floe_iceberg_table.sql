@@ -22,6 +22,7 @@
       create table {{ target_relation }} as ({{ sql }})
     {%- endcall %}
   {% else %}
+    {{ floe_duckdb_add_new_columns(target_relation, existing) }}
     {% call statement('main') -%}
       delete from {{ target_relation }};
       insert into {{ target_relation }} by name ({{ sql }})
@@ -31,6 +32,27 @@
   {% do adapter.commit() %}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
+{% endmacro %}
+
+{#-
+  Schema evolution: a column the model now selects and the table lacks is added to the table
+  first (an Iceberg schema change: no data file is rewritten, older rows read null). Dropping a
+  column or changing a type is refused at compile time, so only additions reach this point.
+-#}
+{% macro floe_duckdb_add_new_columns(target_relation, existing) %}
+  {%- set have = [] -%}
+  {%- for column in adapter.get_columns_in_relation(existing) -%}
+    {%- do have.append(column.name | lower) -%}
+  {%- endfor -%}
+  {%- set wanted = run_query("describe select * from (" ~ sql ~ ")") -%}
+  {%- for row in wanted.rows if row['column_name'] | lower not in have -%}
+    {{ log("floe: " ~ target_relation ~ " gains column " ~ row['column_name'] ~ " "
+           ~ row['column_type'] ~ " (schema evolution)", info=True) }}
+    {% call statement('floe_add_column_' ~ loop.index) -%}
+      alter table {{ target_relation }} add column {{ adapter.quote(row['column_name']) }}
+        {{ row['column_type'] }}
+    {%- endcall %}
+  {%- endfor -%}
 {% endmacro %}
 
 {% materialization table, adapter='duckdb' %}
