@@ -22,6 +22,7 @@ pytest_plugins = [
     "steps.kind",
     "steps.chart",
     "steps.evolution",
+    "steps.lifecycle",
 ]
 
 SPEC_URL = "spec/e2e-platform-and-demo.md#"

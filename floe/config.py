@@ -85,6 +85,15 @@ def run_log_dir() -> Path:
     return home() / "logs" / "runs"
 
 
+FLOE_TRIGGERS = "FLOE_TRIGGERS"
+
+
+def triggers_running() -> bool:
+    """Whether a product's schedules and sensors start running when it is served (the
+    platform's choice, 'floe platform up --no-triggers' turns it off)."""
+    return os.environ.get(FLOE_TRIGGERS, "on") != "off"
+
+
 FLOE_PLATFORM_MANIFEST_SHA256 = "FLOE_PLATFORM_MANIFEST_SHA256"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,19 @@ def evolving() -> dict[str, Any]:
         'the product "{name}" has run through Dagster from fresh tables, as the demo wrote it'
     )
 )
-def fresh_evolving_run(live_platform: LivePlatform, evolving: dict[str, Any], name: str) -> None:
+def fresh_evolving_run(
+    live_platform: LivePlatform,
+    evolving: dict[str, Any],
+    name: str,
+    configure: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """``configure`` edits the copy's floe.yaml (as a mapping) before it is compiled."""
     product_dir = demo_copy(live_platform.settings.home / "products", name)
+    if configure is not None:
+        spec_file = product_dir / "floe.yaml"
+        spec = yaml.safe_load(spec_file.read_text())
+        configure(spec)
+        spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
     namespace = name.replace("-", "_")
     # This scenario's own starting state: no tables, no earlier compile to compare against.
     cat = catalog(live_platform)

@@ -100,7 +100,9 @@ def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePlat
     compile_pipeline(PLAIN_DBT, manifest=DEMO / "manifest.yaml", output_dir=build)
     compile_pipeline(demo_copy(home / "products", SPARK_COPY, "spark"), output_dir=build)
     # The platform team's manifest is registered: only artifacts compiled against it run.
-    settings = load(home, PORT_OFFSET, build / "workspace.yaml", DEMO / "manifest.yaml")
+    # Schedules and sensors are registered stopped: scenarios start the one they prove, and no
+    # tick fires a run another scenario does not expect.
+    settings = load(home, PORT_OFFSET, build / "workspace.yaml", DEMO / "manifest.yaml", False)
     platform = LocalPlatform(settings)
     with pytest.MonkeyPatch.context() as mp:
         try:

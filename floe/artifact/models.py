@@ -54,6 +54,9 @@ class Transform(FloeModel):
     tests: list[str] = Field(default_factory=list, description="dbt tests attached to it.")
     quality: list[QualityCheck] = Field(default_factory=list)
     table: str = Field(description="Iceberg identifier namespace.table.")
+    retention_column: str | None = Field(
+        default=None, description="Rows whose value here is older than the retention expire."
+    )
 
 
 class DbtSettings(FloeModel):
@@ -85,6 +88,7 @@ class Governance(FloeModel):
     model_name_pattern: str
     require_model_tests: bool
     max_retention_hours: int
+    keep_snapshots: int = 10
 
 
 class Lakehouse(FloeModel):

@@ -18,6 +18,7 @@ from typer._click.exceptions import (  # typer vendors click: its errors are not
 from floe import __version__
 from floe.cli import chart, demo, platform, plugins, schema, security, table
 from floe.cli.compile import compile_command
+from floe.cli.lifecycle import maintain_command, triggers_command
 from floe.cli.logs import logs_command
 from floe.cli.output import fail, out
 from floe.cli.run import run_command
@@ -32,6 +33,8 @@ app = typer.Typer(
 app.command("compile")(compile_command)
 app.command("run")(run_command)
 app.command("logs")(logs_command)
+app.command("triggers")(triggers_command)
+app.command("maintain")(maintain_command)
 app.add_typer(schema.app, name="schema")
 app.add_typer(plugins.app, name="plugins")
 app.add_typer(demo.app, name="demo")

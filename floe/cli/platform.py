@@ -74,6 +74,15 @@ def up(
             "it will run [default: the one registered before, if any].",
         ),
     ] = None,
+    triggers: Annotated[
+        bool | None,
+        typer.Option(
+            "--triggers/--no-triggers",
+            help="Run each product's schedules and sensors (its first run once the platform "
+            "is healthy, then every 10 minutes, and table maintenance) "
+            "[default: the setting saved before, else on].",
+        ),
+    ] = None,
     target: TargetOpt = Target.local,
 ) -> None:
     """Start PostgreSQL, S3 + the Iceberg REST catalog, and Dagster; wait until each is healthy."""
@@ -82,7 +91,7 @@ def up(
 
     default_ws = Path("target/floe/workspace.yaml")
     ws = workspace or (default_ws if default_ws.is_file() else None)
-    platform = LocalPlatform(load(home, port_offset, ws, manifest))
+    platform = LocalPlatform(load(home, port_offset, ws, manifest, triggers))
     console = err()
     with console.status("starting the platform") as status:
         timings = platform.up(progress=lambda msg: status.update(msg))

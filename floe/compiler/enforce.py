@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from floe.compiler.evolution import Baseline, breaking_changes
+from floe.compiler.evolution import Baseline, breaking_changes, output_columns
 from floe.compiler.resolve import ResolvedProduct
 from floe.errors import GovernanceError
 from floe.plugins.base import ComputePlugin, Plugin, PluginLoader
@@ -91,6 +91,7 @@ def enforce(
                     f"compute '{compute.name}'. Fix: {compute.unsupported['snapshot']}"
                 )
     violations += _seed_problems(product)
+    violations += _retention_problems(product)
     if baseline is not None:
         compute = product.plugins.get("compute")
         violations += breaking_changes(
@@ -176,4 +177,24 @@ def _seed_problems(product: ResolvedProduct) -> list[str]:
                     "the row"
                 )
                 break
+    return problems
+
+
+def _retention_problems(product: ResolvedProduct) -> list[str]:
+    """A retention column must be a column the model produces (its select list, or its
+    documented columns when the select list has a ``*``)."""
+    problems = []
+    compute = product.plugins.get("compute")
+    for t in product.transforms:
+        if t.retention_column is None:
+            continue
+        dialect = compute.name if compute else "duckdb"
+        known = output_columns(product.model_sql.get(t.name, ""), dialect)
+        known = known if known is not None else [c.name.lower() for c in t.columns]
+        if t.retention_column.lower() not in known:
+            problems.append(
+                f"floe.yaml: models[{t.name}].retention_column '{t.retention_column}' is not a "
+                f"column of the model (it has: {', '.join(known) or 'no known columns'}). "
+                "Fix: name one of its timestamp columns"
+            )
     return problems

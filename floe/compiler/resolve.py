@@ -117,6 +117,7 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
         max_retention_hours=min(
             gov.max_retention_hours, want.max_retention_hours or gov.max_retention_hours
         ),
+        keep_snapshots=min(gov.keep_snapshots, want.keep_snapshots or gov.keep_snapshots),
     )
     if want.require_model_tests is False and gov.require_model_tests:
         raise ResolveError(
@@ -238,6 +239,7 @@ def _transforms(
                 tests=sorted(tests_by_node.get(uid, [])),
                 quality=list(override.quality) if override else [],
                 table=f"{namespace}.{node.get('alias') or node['name']}",
+                retention_column=override.retention_column if override else None,
             )
         )
         if node["resource_type"] == "model":

@@ -36,10 +36,42 @@ RUN = """query($id: ID!, $cursor: String) { runOrError(runId: $id) { __typename
       ... on RunFailureEvent { message }
       ... on FailedToMaterializeEvent { assetKey { path } }
       ... on AssetMaterializationPlannedEvent { assetKey { path } }
+      ... on ObservationEvent { assetKey { path } metadataEntries { label
+        ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text } } }
       ... on AssetCheckEvaluationEvent { evaluation { checkName success assetKey { path }
         metadataEntries { label ... on IntMetadataEntry { intValue } } } }
     } } } } }"""
 
+
+_TICKS = "ticks(limit: 1) { timestamp status runIds }"
+TRIGGERS = (
+    """query($s: RepositorySelector!) { repositoryOrError(repositorySelector: $s) {
+  __typename ... on PythonError { message } ... on RepositoryNotFoundError { message }
+  ... on Repository {
+    schedules { name pipelineName cronSchedule executionTimezone
+      scheduleState { status """
+    + _TICKS
+    + """ } }
+    sensors { name targets { pipelineName } sensorState { status """
+    + _TICKS
+    + """ } } } } }"""
+)
+START_SENSOR = """mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) {
+  __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
+START_SCHEDULE = """mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) {
+  __typename ... on ScheduleStateResult { scheduleState { status } }
+  ... on PythonError { message } } }"""
+SCHEDULE_DRY_RUN = """mutation($s: ScheduleSelector!, $t: Float) {
+  scheduleDryRun(selectorData: $s, timestamp: $t) { __typename
+    ... on DryRunInstigationTick { timestamp evaluationResult {
+      runRequests { runKey tags { key value } }
+      skipReason error { message } } }
+    ... on PythonError { message } } }"""
+RUNS_TAGGED = """query($f: RunsFilter) { runsOrError(filter: $f) {
+  ... on Runs { results { runId } } } }"""
+
+DELETE_RUN = """mutation($id: String!) { deleteRun(runId: $id) { __typename
+  ... on PythonError { message } } }"""
 
 FAILURE_PREFIX = "dagster._core.definitions.events.Failure: "
 
@@ -61,6 +93,23 @@ class RunResult(FloeModel):
         default_factory=list,
         description="materializations and checks, in event order ('check:<name>' for checks)",
     )
+    observations: dict[str, dict[str, int | str]] = Field(
+        default_factory=dict, description="asset key -> the metadata of its last observation"
+    )
+
+
+class Trigger(FloeModel):
+    """A schedule or sensor of a code location, as Dagster holds it."""
+
+    kind: str
+    name: str
+    job: str
+    status: str
+    cron: str | None = None
+    timezone: str | None = None
+    last_tick_at: float | None = None
+    last_tick_status: str | None = None
+    last_run_ids: list[str] = Field(default_factory=list)
 
 
 class DagsterClient:
@@ -113,6 +162,7 @@ class DagsterClient:
         job: str,
         assets: list[str] | None = None,
         parent: RunResult | None = None,
+        run_config: dict[str, Any] | None = None,
     ) -> str:
         """Launch ``job``; ``assets`` ('ns/table' keys) limits it to those assets, and
         ``parent`` records the run it re-executes."""
@@ -121,7 +171,7 @@ class DagsterClient:
             "repositoryName": REPOSITORY,
             "jobName": job,
         }
-        params: dict[str, Any] = {"selector": selector, "runConfigData": {}}
+        params: dict[str, Any] = {"selector": selector, "runConfigData": run_config or {}}
         if assets is not None:
             selector["assetSelection"] = [{"path": key.split("/")} for key in assets]
         if parent is not None:
@@ -151,6 +201,7 @@ class DagsterClient:
         materialized, failed, errors, order, planned = [], [], [], [], []
         checks: dict[str, bool] = {}
         check_rows: dict[str, int] = {}
+        observations: dict[str, dict[str, int | str]] = {}
         for ev in events:
             kind = ev["__typename"]
             if kind == "MaterializationEvent":
@@ -167,6 +218,11 @@ class DagsterClient:
                     if entry["label"] == "element_count" and "intValue" in entry:
                         check_rows[name] = entry["intValue"]
                 order.append(f"check:{name}")
+            elif kind == "ObservationEvent":
+                observations["/".join(ev["assetKey"]["path"])] = {
+                    e["label"]: e["intValue"] if "intValue" in e else e.get("text", "")
+                    for e in ev["metadataEntries"]
+                }
             elif kind == "AssetMaterializationPlannedEvent":
                 planned.append("/".join(ev["assetKey"]["path"]))
             elif kind == "FailedToMaterializeEvent":
@@ -193,7 +249,86 @@ class DagsterClient:
             checks=checks,
             check_rows=check_rows,
             order=order,
+            observations=observations,
         )
+
+    def triggers(self, location: str) -> list[Trigger]:
+        """The location's schedules and sensors: state, and their last tick."""
+        selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
+        repo = self._query(TRIGGERS, {"s": selector})["repositoryOrError"]
+        if repo["__typename"] != "Repository":
+            raise PlatformError(
+                f"Dagster has no code location '{location}': {repo.get('message', '')}",
+                hint="run it once with 'floe run', or check 'floe platform status'",
+            )
+        found = []
+        for kind, items in (("schedule", repo["schedules"]), ("sensor", repo["sensors"])):
+            for item in items:
+                state = item["scheduleState" if kind == "schedule" else "sensorState"]
+                ticks = state["ticks"]
+                found.append(
+                    Trigger(
+                        kind=kind,
+                        name=item["name"],
+                        job=(
+                            item.get("pipelineName")
+                            or (item.get("targets") or [{}])[0].get("pipelineName", "")
+                        ),
+                        status=state["status"],
+                        cron=item.get("cronSchedule"),
+                        timezone=item.get("executionTimezone"),
+                        last_tick_at=ticks[0]["timestamp"] if ticks else None,
+                        last_tick_status=ticks[0]["status"] if ticks else None,
+                        last_run_ids=ticks[0]["runIds"] if ticks else [],
+                    )
+                )
+        return found
+
+    def start_trigger(self, location: str, kind: str, name: str) -> str:
+        """Start a schedule or sensor; returns its new status."""
+        repo = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
+        if kind == "sensor":
+            data = self._query(START_SENSOR, {"s": {**repo, "sensorName": name}})["startSensor"]
+            status = (data.get("sensorState") or {}).get("status")
+        else:
+            data = self._query(START_SCHEDULE, {"s": {**repo, "scheduleName": name}})
+            data = data["startSchedule"]
+            status = ((data.get("scheduleState") or {}) if "scheduleState" in data else {}).get(
+                "status"
+            )
+        if status != "RUNNING":
+            raise PlatformError(f"Dagster did not start {kind} {name}: {data}")
+        return str(status)
+
+    def schedule_tick(self, location: str, name: str, timestamp: float) -> list[dict[str, Any]]:
+        """Evaluate one tick of a schedule at ``timestamp`` (what the daemon would do then):
+        the run requests it makes."""
+        selector = {
+            "repositoryLocationName": location,
+            "repositoryName": REPOSITORY,
+            "scheduleName": name,
+        }
+        data = self._query(SCHEDULE_DRY_RUN, {"s": selector, "t": timestamp})["scheduleDryRun"]
+        result = data.get("evaluationResult") or {}
+        if result.get("error"):
+            raise PlatformError(f"schedule {name} failed to evaluate: {result['error']['message']}")
+        return list(result.get("runRequests") or [])
+
+    def job_runs(self, job: str) -> list[str]:
+        """Ids of the job's runs, newest first."""
+        data = self._query(RUNS_TAGGED, {"f": {"pipelineName": job}})
+        return [r["runId"] for r in data["runsOrError"]["results"]]
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove a finished run and its events from the instance."""
+        data = self._query(DELETE_RUN, {"id": run_id})["deleteRun"]
+        if data["__typename"] != "DeletePipelineRunSuccess":
+            raise PlatformError(f"Dagster did not delete run {run_id}: {data}")
+
+    def runs_tagged(self, key: str, value: str) -> list[str]:
+        """Ids of the runs carrying a tag (e.g. dagster/sensor_name), newest first."""
+        data = self._query(RUNS_TAGGED, {"f": {"tags": [{"key": key, "value": value}]}})
+        return [r["runId"] for r in data["runsOrError"]["results"]]
 
     def wait(
         self, run_id: str, timeout: float = 900, on_poll: Callable[[RunResult], None] | None = None

@@ -82,8 +82,13 @@ def diagnose(compiled: CompiledArtifacts) -> list[str]:
 
 
 def launch(
-    settings: PlatformSettings, compiled: CompiledArtifacts, progress: Callable[[str], None]
+    settings: PlatformSettings,
+    compiled: CompiledArtifacts,
+    progress: Callable[[str], None],
+    job: str | None = None,
+    run_config: dict[str, Any] | None = None,
 ) -> str:
+    """Launch the product's pipeline (or another of its jobs) on the platform's Dagster."""
     check_manifest(compiled, settings.manifest_sha256, "floe run")
     check_catalog(compiled, progress)
     client = DagsterClient(settings.url("dagster"))
@@ -98,7 +103,11 @@ def launch(
 
             progress("new code location: restarting dagster-daemon")
             LocalPlatform(settings).restart("dagster-daemon")
-    return client.launch(compiled.orchestration.code_location, compiled.orchestration.job_name)
+    return client.launch(
+        compiled.orchestration.code_location,
+        job or compiled.orchestration.job_name,
+        run_config=run_config,
+    )
 
 
 def _loaded_state(settings: PlatformSettings) -> tuple[Path, dict[str, str]]:

@@ -375,6 +375,7 @@ def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> di
         "FLOE_PUSHGATEWAY_URL": settings.url("pushgateway"),
         "DAGSTER_HOME": str(dagster_home(settings)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        config.FLOE_TRIGGERS: "on" if settings.triggers else "off",
         # Code locations refuse an artifact compiled against another manifest.
         **(
             {config.FLOE_PLATFORM_MANIFEST_SHA256: settings.manifest_sha256}

@@ -46,6 +46,11 @@ class PlatformSettings(FloeModel):
     manifest_sha256: str | None = Field(
         default=None, description="Its digest when registered: artifacts must carry the same."
     )
+    triggers: bool = Field(
+        default=True,
+        description="Schedules and sensors start running as soon as a product is served "
+        "(off: they are registered stopped, and start from the Dagster UI or API).",
+    )
 
     def port(self, name: str) -> int:
         return BASE_PORTS[name] + self.port_offset
@@ -80,6 +85,7 @@ def load(
     port_offset: int | None = None,
     workspace: Path | None = None,
     manifest: Path | None = None,
+    triggers: bool | None = None,
 ) -> PlatformSettings:
     """Saved settings of the platform at ``home`` (default FLOE_HOME), overridden by arguments.
 
@@ -92,6 +98,8 @@ def load(
     if path.is_file():
         saved = json.loads(path.read_text(encoding="utf-8"))
     saved["home"] = home
+    if triggers is not None:
+        saved["triggers"] = triggers
     if port_offset is not None:
         saved["port_offset"] = port_offset
     if workspace is not None:

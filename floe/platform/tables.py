@@ -15,6 +15,7 @@ from floe.observability.logging import get_logger
 from floe.platform import catalog_access
 from floe.platform import secrets as sec
 from floe.platform.settings import PlatformSettings
+from floe.runtime.iceberg import live_rows, summary_count
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -109,10 +110,6 @@ def load(catalog: Catalog, principal: str, identifier: str) -> Table:
     return _guard(principal, "LOAD_TABLE", identifier, lambda: catalog.load_table(identifier))  # type: ignore[no-any-return]
 
 
-def _count(summary: dict[str, str], *keys: str) -> int:
-    return sum(int(summary.get(k, 0)) for k in keys)
-
-
 def history(table: Table) -> list[Snapshot]:
     """Every snapshot the table still holds, oldest first, with its summary's record counts
     (live rows: data-file records less position and equality deletes)."""
@@ -126,11 +123,10 @@ def history(table: Table) -> list[Snapshot]:
                 parent_id=snap.parent_snapshot_id,
                 committed_at=datetime.fromtimestamp(snap.timestamp_ms / 1000, tz=UTC),
                 operation=str(summary.operation.value) if summary else "unknown",
-                added_records=_count(extra, "added-records"),
+                added_records=summary_count(extra, "added-records"),
                 # DuckDB deletes with position-delete files: those rows count as deleted too.
-                deleted_records=_count(extra, "deleted-records", "added-position-deletes"),
-                total_records=_count(extra, "total-records")
-                - _count(extra, "total-position-deletes", "total-equality-deletes"),
+                deleted_records=summary_count(extra, "deleted-records", "added-position-deletes"),
+                total_records=live_rows(snap),
                 schema_id=snap.schema_id,
             )
         )

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import (
-    AssetSelection,
-    Definitions,
-    ScheduleDefinition,
-    define_asset_job,
-)
+from dagster import AssetSelection, Definitions, define_asset_job
 
 from floe import artifact, config
 from floe.platform.governance import check_manifest
+from floe.runtime import triggers
 from floe.runtime.assets import build_dbt_assets
 from floe.runtime.executor import observed_executor
+from floe.runtime.maintenance_job import build_maintenance_job
 from floe.runtime.quality import build_quality_checks
 from floe.runtime.resources import dbt_resource
 from floe.runtime.secrets import install_secrets
@@ -37,24 +34,13 @@ def build_definitions(artifact_file: Path) -> Definitions:
         selection=AssetSelection.all(),
         executor_def=run_executor,
     )
-    sched = compiled.orchestration.schedule
-    schedules = (
-        [
-            ScheduleDefinition(
-                name=f"{compiled.orchestration.job_name}_schedule",
-                job=job,
-                cron_schedule=sched.cron,
-                execution_timezone=sched.timezone,
-            )
-        ]
-        if sched.enabled
-        else []
-    )
+    maintenance = build_maintenance_job(compiled)
     return Definitions(
         assets=[assets],
         asset_checks=build_quality_checks(compiled),
-        jobs=[job],
-        schedules=schedules,
+        jobs=[job, maintenance],
+        schedules=triggers.schedules(compiled, job, maintenance),
+        sensors=[triggers.first_run_sensor(compiled, job)],
         resources={"dbt": dbt_resource(compiled, base)},
         executor=run_executor,
     )

@@ -17,6 +17,12 @@ class ModelOverride(FloeModel):
     tier: Layer | None = Field(default=None, description="bronze, silver or gold.")
     compute: str | None = Field(default=None, description="Compute plugin for this model only.")
     quality: list[QualityCheck] = Field(default_factory=list, description="Checks on its table.")
+    retention_column: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Timestamp column whose age expires a row: maintenance deletes rows older "
+        "than governance.max_retention_hours.",
+    )
 
 
 class GovernanceOverride(FloeModel):
@@ -27,6 +33,9 @@ class GovernanceOverride(FloeModel):
     )
     max_retention_hours: int | None = Field(
         default=None, gt=0, description="Rows older than this are deleted (at most the manifest's)."
+    )
+    keep_snapshots: int | None = Field(
+        default=None, ge=1, description="Snapshots each table keeps (at most the manifest's)."
     )
 
 

@@ -69,7 +69,16 @@ class Governance(FloeModel):
             ) from None
         return value
 
-    max_retention_hours: int = Field(default=1, gt=0)
+    max_retention_hours: int = Field(
+        default=1, gt=0, description="Rows older than this are deleted by maintenance."
+    )
+    keep_snapshots: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Snapshots each table keeps; older ones are expired by maintenance and the "
+        "files no kept snapshot references are removed from the bucket.",
+    )
 
 
 class Defaults(FloeModel):

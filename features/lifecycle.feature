@@ -1,0 +1,38 @@
+@US-3
+Feature: Pipelines that live on their own: triggers, retention and snapshot expiry
+  As a data engineer, I deploy a product and it runs without anyone typing a command: a sensor
+  starts its first run once the platform is healthy, a schedule runs it again, and a maintenance
+  job keeps its tables within the retention window and its bucket from growing without bound.
+  On the test platform schedules and sensors are registered stopped (so no tick fires a run
+  another scenario does not expect); each scenario starts or evaluates the one it proves.
+
+  @FR-029 @FR-033
+  Scenario: A sensor starts a product's first run once the platform is healthy
+    Given a running platform
+    And the product "customer-360-evolving" has no run in Dagster
+    When its sensor "customer_360_evolving_pipeline_first_run" is started through Dagster
+    Then within 120 seconds the daemon's sensor tick requests a run tagged "floe/trigger" = "platform-healthy"
+    And that run ends with status "SUCCESS" having materialized 8 tables
+    And floe triggers lists the sensor "customer_360_evolving_pipeline_first_run" as RUNNING, its last tick naming no new run
+
+  @FR-030
+  Scenario: Each product's schedule runs its pipeline on the cron its floe.yaml or the manifest sets
+    Given a running platform
+    When the schedules of "corner-shop" and "iot-telemetry" are read from Dagster
+    Then "corner_shop_pipeline_schedule" targets "corner_shop_pipeline" on "*/10 * * * *" in "UTC", the manifest's default
+    And "iot_telemetry_pipeline_schedule" targets "iot_telemetry_pipeline" on "*/10 * * * *" in "Europe/Paris", from its floe.yaml
+    And "corner_shop_pipeline_maintenance_schedule" targets "corner_shop_pipeline_maintenance" on "*/10 * * * *" in "UTC"
+    And a tick of "corner_shop_pipeline_schedule" evaluated by Dagster at 10:20 UTC requests one run of "corner_shop_pipeline"
+
+  @FR-031 @FR-032
+  Scenario: Maintenance deletes rows past the retention window, expires old snapshots and frees their files
+    Given a running platform
+    And the product "customer-360-evolving" has run through Dagster from fresh tables, keeping 2 snapshots and expiring "silver_transactions" rows by "transaction_ts"
+    And its pipeline ran a second time through Dagster
+    And 3 rows of "silver_transactions" stamped 2 hours ago and 3 stamped 10 minutes ago are appended through the catalog
+    When its maintenance job runs through Dagster with no grace period for files
+    Then the maintenance run ends with status "SUCCESS"
+    And "silver_transactions" holds only the 3 rows stamped 10 minutes ago
+    And the maintenance run recorded for "silver_transactions" the rows it deleted, as many as the table lost
+    And every table of the product holds at most 2 snapshots, and the run recorded the ids of those it expired
+    And no data or manifest file in the bucket under the product's tables is unreferenced by a kept snapshot, and the run recorded the bytes it freed

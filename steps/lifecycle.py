@@ -1,0 +1,313 @@
+"""Steps on triggers and maintenance: sensors and schedules evaluated by Dagster itself, tables
+and the bucket read back through the catalog and S3."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+from pyarrow import fs
+from pytest_bdd import given, parsers, then, when
+
+from floe.platform import runs
+from floe.platform.dagster_client import DagsterClient, RunResult
+from floe.runtime.maintenance import referenced_files
+from steps.compiler import _run
+from steps.evolution import fresh_evolving_run
+from steps.pipeline import catalog, run_product
+from steps.platform import LivePlatform
+
+
+def _client(live: LivePlatform) -> DagsterClient:
+    return DagsterClient(live.url("dagster"))
+
+
+def _location(live: LivePlatform, product: str) -> str:
+    return runs.load_artifact(live.build, product).orchestration.code_location
+
+
+## Sensor
+
+
+@given(parsers.parse('the product "{product}" has no run in Dagster'), target_fixture="trigger")
+def no_runs(live_platform: LivePlatform, product: str) -> dict[str, Any]:
+    client = _client(live_platform)
+    job = runs.load_artifact(live_platform.build, product).orchestration.job_name
+    # The product is reset to never having run: its past runs are deleted from Dagster.
+    for run_id in client.job_runs(job):
+        client.delete_run(run_id)
+    assert client.job_runs(job) == []
+    return {"product": product, "job": job}
+
+
+@when(parsers.parse('its sensor "{name}" is started through Dagster'))
+def start_sensor(live_platform: LivePlatform, trigger: dict[str, Any], name: str) -> None:
+    location = _location(live_platform, trigger["product"])
+    assert _client(live_platform).start_trigger(location, "sensor", name) == "RUNNING"
+    trigger["sensor"] = name
+    trigger["started"] = time.time()
+
+
+@then(
+    parsers.parse(
+        "within {seconds:d} seconds the daemon's sensor tick requests a run tagged "
+        '"{key}" = "{value}"'
+    )
+)
+def sensor_requests(
+    live_platform: LivePlatform, trigger: dict[str, Any], seconds: int, key: str, value: str
+) -> None:
+    client = _client(live_platform)
+    deadline = time.monotonic() + seconds
+    found: list[str] = []
+    while time.monotonic() < deadline and not found:
+        found = [
+            r
+            for r in client.runs_tagged("dagster/sensor_name", trigger["sensor"])
+            if r in client.runs_tagged(key, value)
+        ]
+        time.sleep(2)
+    assert len(found) == 1, f"no run requested by {trigger['sensor']} within {seconds}s"
+    trigger["run_id"] = found[0]
+
+
+@then(parsers.parse('that run ends with status "{status}" having materialized {n:d} tables'))
+def sensor_run_ends(
+    live_platform: LivePlatform, trigger: dict[str, Any], status: str, n: int
+) -> None:
+    result = _client(live_platform).wait(trigger["run_id"], timeout=600)
+    assert result.status == status, result.errors[:3]
+    assert len(set(result.materialized)) == n, result.materialized
+
+
+@then(
+    parsers.parse(
+        'floe triggers lists the sensor "{name}" as RUNNING, its last tick naming no new run'
+    )
+)
+def triggers_listed(live_platform: LivePlatform, trigger: dict[str, Any], name: str) -> None:
+    client = _client(live_platform)
+    location = _location(live_platform, trigger["product"])
+    deadline = time.monotonic() + 60
+    sensor = None
+    # The tick after the run: the sensor sees the product has run and skips.
+    while time.monotonic() < deadline:
+        (sensor,) = [t for t in client.triggers(location) if t.name == name]
+        if sensor.last_tick_status == "SKIPPED":
+            break
+        time.sleep(2)
+    assert sensor is not None and sensor.status == "RUNNING"
+    assert (sensor.last_tick_status, sensor.last_run_ids) == ("SKIPPED", [])
+    home = str(live_platform.settings.home)
+    args = ["triggers", trigger["product"], "-o", str(live_platform.build), "--home", home]
+    result = _run([*args, "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {t["name"]: t for t in map(json.loads, result.stdout.splitlines())}
+    assert (listed[name]["status"], listed[name]["last_tick_status"]) == ("RUNNING", "SKIPPED")
+
+
+## Schedules
+
+
+@when(
+    parsers.parse('the schedules of "{first}" and "{second}" are read from Dagster'),
+    target_fixture="schedules",
+)
+def read_schedules(live_platform: LivePlatform, first: str, second: str) -> dict[str, Any]:
+    client = _client(live_platform)
+    found = {}
+    for product in (first, second):
+        for t in client.triggers(_location(live_platform, product)):
+            if t.kind == "schedule":
+                found[t.name] = (t, product)
+    return found
+
+
+@then(
+    parsers.re(
+        r'"(?P<name>\w+)" targets "(?P<job>\w+)" on "(?P<cron>[^"]+)" in "(?P<tz>[^"]+)"(, .*)?$'
+    )
+)
+def schedule_targets(schedules: dict[str, Any], name: str, job: str, cron: str, tz: str) -> None:
+    trigger, _ = schedules[name]
+    assert (trigger.job, trigger.cron, trigger.timezone) == (job, cron, tz)
+    # Registered stopped on the test platform; 'floe platform up' runs them by default.
+    assert trigger.status == "STOPPED"
+
+
+@then(
+    parsers.parse(
+        'a tick of "{name}" evaluated by Dagster at {hour:d}:{minute:d} UTC requests one run of '
+        '"{job}"'
+    )
+)
+def schedule_tick(
+    live_platform: LivePlatform,
+    schedules: dict[str, Any],
+    name: str,
+    hour: int,
+    minute: int,
+    job: str,
+) -> None:
+    _, product = schedules[name]
+    at = datetime.now(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    requests = _client(live_platform).schedule_tick(
+        _location(live_platform, product), name, at.timestamp()
+    )
+    assert len(requests) == 1, requests
+    tags = {t["key"]: t["value"] for t in requests[0]["tags"]}
+    assert tags["dagster/schedule_name"] == name
+    assert job in name
+
+
+## Maintenance
+
+
+@given(
+    parsers.parse(
+        'the product "{name}" has run through Dagster from fresh tables, keeping {keep:d} '
+        'snapshots and expiring "{model}" rows by "{column}"'
+    ),
+    target_fixture="evolving",
+)
+def fresh_retention_run(
+    live_platform: LivePlatform, name: str, keep: int, model: str, column: str
+) -> dict[str, Any]:
+    def configure(spec: dict[str, Any]) -> None:
+        spec["governance"] = {"keep_snapshots": keep}
+        spec["models"] = [*spec.get("models", []), {"name": model, "retention_column": column}]
+
+    evolving: dict[str, Any] = {}
+    fresh_evolving_run(live_platform, evolving, name, configure=configure)
+    evolving["keep"] = keep
+    return evolving
+
+
+@given("its pipeline ran a second time through Dagster")
+def run_again(live_platform: LivePlatform, evolving: dict[str, Any]) -> None:
+    result = run_product(live_platform, evolving["name"])
+    assert result.status == "SUCCESS", result.errors[:3]
+
+
+def _value(field: pa.Field, i: int, stamp: datetime) -> Any:
+    if pa.types.is_timestamp(field.type):
+        return stamp if field.type.tz else stamp.replace(tzinfo=None)
+    if pa.types.is_integer(field.type):
+        return 90_000_000 + i
+    if pa.types.is_decimal(field.type):
+        return Decimal("12.50")
+    if pa.types.is_floating(field.type):
+        return 12.5
+    return "web"
+
+
+@given(
+    parsers.parse(
+        '{old:d} rows of "{model}" stamped 2 hours ago and {new:d} stamped 10 minutes ago are '
+        "appended through the catalog"
+    )
+)
+def append_stamped(
+    live_platform: LivePlatform, evolving: dict[str, Any], old: int, model: str, new: int
+) -> None:
+    table = catalog(live_platform).load_table(f"{evolving['namespace']}.{model}")
+    schema = table.schema().as_arrow()
+    now = datetime.now(UTC)
+    stamps = [now - timedelta(hours=2)] * old + [now - timedelta(minutes=10)] * new
+    rows = [{f.name: _value(f, i, s) for f in schema} for i, s in enumerate(stamps)]
+    table.append(pa.Table.from_pylist(rows, schema=schema))
+    evolving["fresh_ids"] = sorted(r["transaction_id"] for r in rows[old:])
+    evolving["rows_before"] = table.scan().to_arrow().num_rows
+    evolving["snapshots_before"] = {
+        t.table: [s.snapshot_id for s in catalog(live_platform).load_table(t.table).snapshots()]
+        for t in runs.load_artifact(live_platform.build, evolving["name"]).transforms
+    }
+
+
+@when(
+    "its maintenance job runs through Dagster with no grace period for files",
+    target_fixture="maintenance",
+)
+def run_maintenance(live_platform: LivePlatform, evolving: dict[str, Any]) -> RunResult:
+    compiled = runs.load_artifact(live_platform.build, evolving["name"])
+    config = {"ops": {"maintain_tables": {"config": {"file_grace_seconds": 0}}}}
+    run_id = runs.launch(
+        live_platform.settings,
+        compiled,
+        lambda _: None,
+        job=f"{compiled.orchestration.job_name}_maintenance",
+        run_config=config,
+    )
+    return runs.wait(live_platform.settings, run_id, timeout=600, progress=lambda _: None)
+
+
+@then(parsers.parse('the maintenance run ends with status "{status}"'))
+def maintenance_status(maintenance: RunResult, status: str) -> None:
+    assert maintenance.status == status, maintenance.errors[:3]
+
+
+@then(parsers.parse('"{model}" holds only the {n:d} rows stamped 10 minutes ago'))
+def only_fresh(live_platform: LivePlatform, evolving: dict[str, Any], model: str, n: int) -> None:
+    table = catalog(live_platform).load_table(f"{evolving['namespace']}.{model}")
+    ids = sorted(table.scan().to_arrow().column("transaction_id").to_pylist())
+    assert ids == evolving["fresh_ids"] and len(ids) == n
+
+
+@then(
+    parsers.parse(
+        'the maintenance run recorded for "{model}" the rows it deleted, as many as the table lost'
+    )
+)
+def recorded_rows(maintenance: RunResult, evolving: dict[str, Any], model: str) -> None:
+    meta = maintenance.observations[f"{evolving['namespace']}/{model}"]
+    assert meta["rows_deleted"] == evolving["rows_before"] - len(evolving["fresh_ids"]) > 0
+
+
+@then(
+    parsers.parse(
+        "every table of the product holds at most {keep:d} snapshots, and the run recorded the "
+        "ids of those it expired"
+    )
+)
+def snapshots_kept(
+    live_platform: LivePlatform, maintenance: RunResult, evolving: dict[str, Any], keep: int
+) -> None:
+    cat = catalog(live_platform)
+    expired_somewhere = 0
+    for table_name, before in evolving["snapshots_before"].items():
+        now = [s.snapshot_id for s in cat.load_table(table_name).snapshots()]
+        assert 1 <= len(now) <= keep, (table_name, len(now))
+        meta = maintenance.observations[table_name.replace(".", "/")]
+        recorded = [int(i) for i in str(meta["expired_snapshot_ids"]).split(",") if i]
+        assert set(recorded) <= set(before) and not set(recorded) & set(now), table_name
+        assert meta["snapshots_expired"] == len(recorded)
+        expired_somewhere += len(recorded)
+    assert expired_somewhere > 0
+
+
+@then(
+    "no data or manifest file in the bucket under the product's tables is unreferenced by a "
+    "kept snapshot, and the run recorded the bytes it freed"
+)
+def bucket_clean(
+    live_platform: LivePlatform, maintenance: RunResult, evolving: dict[str, Any]
+) -> None:
+    s3 = live_platform.s3()
+    cat = catalog(live_platform)
+    freed = 0
+    for table_name in evolving["snapshots_before"]:
+        table = cat.load_table(table_name)
+        keep = {f.split("://", 1)[-1] for f in referenced_files(table)}
+        location = table.location().split("://", 1)[-1]
+        objects = [
+            i.path
+            for i in s3.get_file_info(fs.FileSelector(location, recursive=True))
+            if i.type == fs.FileType.File and ("/data/" in i.path or i.path.endswith(".avro"))
+        ]
+        assert objects and set(objects) <= keep, sorted(set(objects) - keep)[:3]
+        freed += int(maintenance.observations[table_name.replace(".", "/")]["bytes_freed"])
+    assert freed > 0
