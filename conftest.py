@@ -23,6 +23,7 @@ pytest_plugins = [
     "steps.chart",
     "steps.evolution",
     "steps.lifecycle",
+    "steps.concurrency",
 ]
 
 SPEC_URL = "spec/e2e-platform-and-demo.md#"

@@ -53,3 +53,19 @@ Feature: Multi-product coexistence and schema evolution
     And the copy is compiled again into the same folder
     Then the command exits with code 0
     And the compiled artifact records product version "2.0.0"
+
+  @FR-093
+  Scenario: Products with the same table names run at the same moment, each in its own namespace
+    Given a running platform
+    When the pipelines of "customer-360, customer-360-failing, iot-telemetry" are launched at the same moment
+    Then every one of these runs ends with status "SUCCESS", and their run times overlap
+    And each run wrote only tables of its own namespace: "customer_360, customer_360_failing, iot_telemetry"
+    And "customer_360.gold_customer_360" and "customer_360_failing.gold_customer_360" are two tables, each with its own 200 rows and its own data files
+
+  Scenario: Two runs that commit to the same tables at once leave them consistent
+    Given a running platform
+    And the pipeline of "customer-360" has run through Dagster
+    When two runs of "customer-360" are launched at the same moment
+    Then both runs end with status "SUCCESS"
+    And "customer_360.gold_customer_360" holds 200 rows with unique "customer_id"
+    And "customer_360.silver_transactions" holds as many rows as after the first run, with unique "transaction_id"

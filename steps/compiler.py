@@ -346,12 +346,9 @@ def location_assets(
 def location_schedule(workspace: Workspace, product: str, job: str, cron: str, tz: str) -> None:
     repo = _load_definitions(workspace, product).get_repository_def()
     assert job in [j.name for j in repo.get_all_jobs()]
-    (schedule,) = repo.schedule_defs
-    assert (schedule.job_name, schedule.cron_schedule, schedule.execution_timezone) == (
-        job,
-        cron,
-        tz,
-    )
+    # The pipeline's schedule, beside the maintenance job's on the same cron.
+    schedules = {s.job_name: (s.cron_schedule, s.execution_timezone) for s in repo.schedule_defs}
+    assert schedules == {job: (cron, tz), f"{job}_maintenance": (cron, tz)}
 
 
 @then(

@@ -83,6 +83,8 @@ class RunResult(FloeModel):
     status: str
     root_run_id: str | None = None
     seconds: float | None = None
+    started_at: float | None = Field(default=None, description="epoch seconds")
+    ended_at: float | None = Field(default=None, description="epoch seconds")
     row_counts: dict[str, int] = Field(default_factory=dict)
     materialized: list[str] = Field(default_factory=list)
     failed_assets: list[str] = Field(default_factory=list)
@@ -242,6 +244,8 @@ class DagsterClient:
             status=data["status"],
             root_run_id=data.get("rootRunId"),
             seconds=round(end - start, 2) if start and end else None,
+            started_at=start,
+            ended_at=end,
             row_counts=counts,
             materialized=materialized,
             failed_assets=sorted(set(failed)),

@@ -70,15 +70,34 @@ def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) 
 
 
 def diagnose(compiled: CompiledArtifacts) -> list[str]:
-    """After a failed run: name the platform service that is down, if one is."""
+    """After a failed run: name the platform service that is down or refusing writes."""
     plugin, uri = _running_catalog(compiled)
     status = plugin.health_check()
-    if status.healthy:
-        return []
-    return [
-        f"the Iceberg REST catalog at {uri} is not answering ({status.detail}): tables "
-        "were left at their last committed snapshot"
-    ]
+    if not status.healthy:
+        return [
+            f"the Iceberg REST catalog at {uri} is not answering ({status.detail}): tables "
+            "were left at their last committed snapshot"
+        ]
+    refused = _storage_refuses_writes(compiled)
+    if refused:
+        return [
+            f"storage is full: the bucket '{compiled.lakehouse.warehouse}' refuses writes "
+            f"({refused}); tables were left at their last committed snapshot and nothing was "
+            "lost. Free space in the bucket (or raise its quota), then run again"
+        ]
+    return []
+
+
+def _storage_refuses_writes(compiled: CompiledArtifacts) -> str | None:
+    """Write and remove one tiny object where the product's tables keep their data files (the
+    warehouse bucket takes writes only there); the error if storage refuses it."""
+    from floe.runtime.iceberg import open_catalog, probe_write, s3_filesystem
+
+    catalog = open_catalog(compiled)
+    for t in compiled.transforms:
+        if catalog.table_exists(t.table):
+            return probe_write(s3_filesystem(compiled), catalog.load_table(t.table).location())
+    return None
 
 
 def launch(

@@ -4,12 +4,20 @@ No ``from __future__ import annotations`` here: Dagster inspects the real contex
 """
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from dagster import AssetExecutionContext, AssetMaterialization, AssetsDefinition, Failure, Output
+from dagster import (
+    AssetExecutionContext,
+    AssetMaterialization,
+    AssetsDefinition,
+    Failure,
+    Output,
+    RetryRequested,
+)
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
@@ -21,6 +29,8 @@ from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
 
 READ_BACK_ATTEMPTS = 3
+COMMIT_RETRIES = 3
+COMMIT_CONFLICT = re.compile(r"\b409\b|CommitFailed|commit conflict|conflicting", re.IGNORECASE)
 
 
 def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinition:
@@ -52,6 +62,17 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
                     dbt_errors.append(str(raw.raw_event["info"].get("msg", "")).strip())
                 yield from _events(context, invocation, raw, catalog, tables, observer)
         except DagsterDbtCliRuntimeError as exc:
+            # Another writer committed to the same table first (the catalog answered 409): the
+            # build is idempotent, so it runs again on the new state. DuckDB does not retry.
+            conflict = any(COMMIT_CONFLICT.search(e) for e in dbt_errors)
+            if conflict and context.retry_number < COMMIT_RETRIES:
+                context.log.warning(
+                    f"a commit lost a race with another writer; retrying the dbt build "
+                    f"({context.retry_number + 1}/{COMMIT_RETRIES})"
+                )
+                raise RetryRequested(
+                    max_retries=COMMIT_RETRIES, seconds_to_wait=1 + context.retry_number
+                ) from None
             # dbt's own words for each failed node, not the wrapper's "process failed".
             raise Failure(
                 description="dbt build failed: "

@@ -12,6 +12,7 @@ from floe.plugins.base import CatalogPlugin, StoragePlugin
 from floe.plugins.registry import default_loader
 
 if TYPE_CHECKING:
+    from pyarrow import fs
     from pyiceberg.catalog import Catalog
     from pyiceberg.table.snapshots import Snapshot
 
@@ -51,3 +52,36 @@ def live_rows(snapshot: Snapshot | None) -> int:
     return summary_count(extra, "total-records") - summary_count(
         extra, "total-position-deletes", "total-equality-deletes"
     )
+
+
+def s3_filesystem(compiled: CompiledArtifacts) -> fs.S3FileSystem:
+    """The product's bucket storage, as the product's own credentials see it."""
+    from pyarrow import fs
+
+    props = catalog_properties(compiled)
+    endpoint = props["s3.endpoint"]
+    return fs.S3FileSystem(
+        access_key=props.get("s3.access-key-id"),
+        secret_key=props.get("s3.secret-access-key"),
+        endpoint_override=endpoint.split("://", 1)[-1],
+        scheme="https" if endpoint.startswith("https") else "http",
+        region=props.get("s3.region", "us-east-1"),
+        connect_timeout=5,
+        request_timeout=10,
+        retry_strategy=fs.AwsStandardS3RetryStrategy(max_attempts=2),
+    )
+
+
+def probe_write(s3: fs.S3FileSystem, table_location: str) -> str | None:
+    """Write and delete one tiny object in a table's data folder: None if storage took it,
+    else what storage answered."""
+    import uuid
+
+    probe = f"{table_location.split('://', 1)[-1].rstrip('/')}/data/_floe-probe-{uuid.uuid4().hex}"
+    try:
+        with s3.open_output_stream(probe) as out:
+            out.write(b"floe")
+        s3.delete_file(probe)
+    except OSError as exc:
+        return " ".join(str(exc).split())[:200]
+    return None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from floe.artifact.models import CompiledArtifacts
 from floe.observability.logging import get_logger
-from floe.runtime.iceberg import catalog_properties, open_catalog
+from floe.runtime.iceberg import open_catalog, s3_filesystem
 
 if TYPE_CHECKING:
     from pyarrow import fs
@@ -95,20 +95,6 @@ def referenced_files(table: Table) -> set[str]:
     return files
 
 
-def _s3(compiled: CompiledArtifacts) -> fs.S3FileSystem:
-    from pyarrow import fs
-
-    props = catalog_properties(compiled)
-    endpoint = props["s3.endpoint"]
-    return fs.S3FileSystem(
-        access_key=props.get("s3.access-key-id"),
-        secret_key=props.get("s3.secret-access-key"),
-        endpoint_override=endpoint.split("://", 1)[-1],
-        scheme="https" if endpoint.startswith("https") else "http",
-        region=props.get("s3.region", "us-east-1"),
-    )
-
-
 def remove_unreferenced_files(
     table: Table, s3: fs.S3FileSystem, now: datetime, grace: timedelta = FILE_GRACE
 ) -> tuple[int, int]:
@@ -137,7 +123,7 @@ def maintain(
 ) -> list[TableMaintenance]:
     """Retention, snapshot expiry and file cleanup for every table of the product."""
     catalog = open_catalog(compiled)
-    s3 = _s3(compiled)
+    s3 = s3_filesystem(compiled)
     window = timedelta(hours=compiled.governance.max_retention_hours)
     results = []
     for t in compiled.transforms:
