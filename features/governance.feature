@@ -48,3 +48,9 @@ Feature: Governance & Security
     And the principal "analyst" cannot append a row to "customer_360.gold_segments", which keeps its snapshot
     And the principal "customer_360_engineer" creates and appends to a table in "customer_360"
     And the principal "customer_360_engineer" cannot append a row to "iot_telemetry.gold_sensor_anomalies", which keeps its snapshot
+
+  Scenario: A product whose model writes into another product's namespace is refused when it is compiled
+    Given a copy of "customer-360" whose model "gold_segments" asks for the schema "iot_telemetry", with a generate_schema_name macro that returns it as is
+    When floe compile runs on the copy
+    Then the command exits with code 3
+    And the error output says "model 'gold_segments' (models/gold/gold_segments.sql) asks for schema 'iot_telemetry', but product 'customer-360' owns only 'customer_360'"

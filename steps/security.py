@@ -396,3 +396,34 @@ def writer_writes(live_platform: Any, principal: str, namespace: str) -> None:
     finally:
         if admin.table_exists(name):
             admin.drop_table(name)
+
+
+## A product reaching into another product's namespace
+
+
+@given(
+    parsers.parse(
+        'a copy of "{product}" whose model "{model}" asks for the schema "{schema}", with a '
+        "generate_schema_name macro that returns it as is"
+    ),
+    target_fixture="copy_dir",
+)
+def schema_hijack(tmp_path: Path, product: str, model: str, schema: str) -> Path:
+    from steps.compiler import _copy_product
+
+    product_dir = _copy_product(tmp_path, product)
+    (sql_file,) = (product_dir / "models").rglob(f"{model}.sql")
+    sql_file.write_text(f"{{{{ config(schema='{schema}') }}}}\n" + sql_file.read_text())
+    macros = product_dir / "macros"
+    macros.mkdir(exist_ok=True)
+    (macros / "schema.sql").write_text(
+        "{% macro generate_schema_name(custom_schema_name, node) -%}\n"
+        "{{ custom_schema_name if custom_schema_name else target.schema }}\n"
+        "{%- endmacro %}\n"
+    )
+    return product_dir
+
+
+@when("floe compile runs on the copy", target_fixture="command")
+def compile_copy(tmp_path: Path, copy_dir: Path) -> CommandResult:
+    return _run(["compile", str(copy_dir), "-o", str(tmp_path / "out")])

@@ -92,6 +92,7 @@ def enforce(
                 )
     violations += _seed_problems(product)
     violations += _retention_problems(product)
+    violations += _namespace_problems(product)
     if baseline is not None:
         compute = product.plugins.get("compute")
         violations += breaking_changes(
@@ -196,5 +197,28 @@ def _retention_problems(product: ResolvedProduct) -> list[str]:
                 f"floe.yaml: models[{t.name}].retention_column '{t.retention_column}' is not a "
                 f"column of the model (it has: {', '.join(known) or 'no known columns'}). "
                 "Fix: name one of its timestamp columns"
+            )
+    return problems
+
+
+def _namespace_problems(product: ResolvedProduct) -> list[str]:
+    """A product writes only its own namespace: a model or seed whose schema dbt resolved to
+    another (a `schema` config with an overridden generate_schema_name, say) is refused."""
+    problems: list[str] = []
+    default = getattr(product.plugins.get("dbt"), "parse_schema", None)
+    if default is None:
+        return problems
+    for uid, node in sorted(product.dbt_manifest.get("nodes", {}).items()):
+        if node.get("resource_type") not in ("model", "seed"):
+            continue
+        schema = node.get("schema")
+        if schema != default or node.get("config", {}).get("schema"):
+            asked = node.get("config", {}).get("schema") or schema
+            owner = product.inputs.spec.metadata.name
+            problems.append(
+                f"{node['resource_type']} '{node['name']}' ({product.source_path(uid)}) asks for "
+                f"schema '{asked}', but product '{owner}' owns only '{product.namespace}'. Fix: "
+                "remove its schema config (and any generate_schema_name override) so it writes "
+                "to the product's namespace"
             )
     return problems

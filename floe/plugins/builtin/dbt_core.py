@@ -30,12 +30,14 @@ from floe.plugins.base import DBTPlugin, EmptyConfig, HealthStatus
 IGNORED_DIRS = {"target", "logs", "dbt_packages", "__pycache__", ".floe"}
 # floe.yaml sits in the project folder but is not dbt's; it is hashed on its own.
 IGNORED_FILES = {"floe.yaml"}
-PARSE_PROFILE = """floe_parse:
+PARSE_SCHEMA = "main"
+PARSE_PROFILE = f"""floe_parse:
   target: parse
   outputs:
     parse:
       type: duckdb
       path: ':memory:'
+      schema: {PARSE_SCHEMA}
 """
 # Keys dbt fills with timestamps, ids or machine paths; dropped so output is reproducible.
 VOLATILE_KEYS = {
@@ -216,6 +218,9 @@ def scrub(value: Any) -> Any:
 class DbtCorePlugin(DBTPlugin[EmptyConfig]):
     name = "dbt-core"
     requires: ClassVar[Mapping[str, str]] = {"dbt-core": ">=1.11,<1.12"}
+    parse_schema: ClassVar[str] = PARSE_SCHEMA
+    """The schema a node gets at parse time unless it asks for another (ENFORCE refuses those:
+    a product writes only its own namespace, which its profile sets at run time)."""
 
     def run_project(
         self,
