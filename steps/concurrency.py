@@ -82,7 +82,7 @@ def launch_twice(live_platform: LivePlatform, product: str) -> list[RunResult]:
     return _launch_together(live_platform, [product, product])
 
 
-@then(parsers.parse('both runs end with status "{status}"'))
+@then(parsers.parse('both racing runs end with status "{status}"'))
 def both_succeed(race: list[RunResult], status: str) -> None:
     assert [r.status for r in race] == [status, status], [r.errors[:1] for r in race]
 
@@ -94,9 +94,7 @@ def unique_rows(live_platform: LivePlatform, identifier: str, rows: int, key: st
     assert pc.count_distinct(data.column(key)).as_py() == rows
 
 
-@then(
-    parsers.parse('"{identifier}" holds as many rows as after the first run, with unique "{key}"')
-)
+@then(parsers.parse('"{identifier}" still holds the rows of the first run, each "{key}" once'))
 def same_rows_unique(
     live_platform: LivePlatform, run: RunResult, identifier: str, key: str
 ) -> None:
