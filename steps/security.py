@@ -278,28 +278,10 @@ def location_refuses(
 
 
 def _as_principal(live_platform: Any, principal: str) -> Any:
-    from pyiceberg.catalog import load_catalog
+    """The catalog as one of the manifest's principals, opened the way `floe table --as` does."""
+    from floe.platform.tables import open_catalog
 
-    from floe.platform.catalog_access import principal_credentials
-
-    key, secret = principal_credentials(live_platform.settings.home, [principal])[principal]
-    uri = live_platform.url("iceberg")
-    return load_catalog(
-        f"as-{principal}",
-        type="rest",
-        uri=uri,
-        warehouse="warehouse",
-        credential=f"{key}:{secret.get_secret_value()}",
-        scope="PRINCIPAL_ROLE:ALL",
-        **{
-            "oauth2-server-uri": f"{uri}/v1/oauth/tokens",
-            "s3.endpoint": live_platform.url("s3"),
-            "s3.access-key-id": key,
-            "s3.secret-access-key": secret.get_secret_value(),
-            "s3.region": "us-east-1",
-            "s3.connect-timeout": "10",
-        },
-    )
+    return open_catalog(live_platform.settings, principal)
 
 
 @when(
