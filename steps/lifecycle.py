@@ -47,7 +47,7 @@ def no_runs(live_platform: LivePlatform, product: str) -> dict[str, Any]:
 @when(parsers.parse('its sensor "{name}" is started through Dagster'))
 def start_sensor(live_platform: LivePlatform, trigger: dict[str, Any], name: str) -> None:
     location = _location(live_platform, trigger["product"])
-    assert _client(live_platform).start_trigger(location, "sensor", name) == "RUNNING"
+    assert _client(live_platform).start_sensor(location, name) == "RUNNING"
     trigger["sensor"] = name
     trigger["started"] = time.time()
 

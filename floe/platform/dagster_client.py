@@ -58,9 +58,6 @@ TRIGGERS = (
 )
 START_SENSOR = """mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) {
   __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
-START_SCHEDULE = """mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) {
-  __typename ... on ScheduleStateResult { scheduleState { status } }
-  ... on PythonError { message } } }"""
 SCHEDULE_DRY_RUN = """mutation($s: ScheduleSelector!, $t: Float) {
   scheduleDryRun(selectorData: $s, timestamp: $t) { __typename
     ... on DryRunInstigationTick { timestamp evaluationResult {
@@ -288,20 +285,13 @@ class DagsterClient:
                 )
         return found
 
-    def start_trigger(self, location: str, kind: str, name: str) -> str:
-        """Start a schedule or sensor; returns its new status."""
-        repo = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
-        if kind == "sensor":
-            data = self._query(START_SENSOR, {"s": {**repo, "sensorName": name}})["startSensor"]
-            status = (data.get("sensorState") or {}).get("status")
-        else:
-            data = self._query(START_SCHEDULE, {"s": {**repo, "scheduleName": name}})
-            data = data["startSchedule"]
-            status = ((data.get("scheduleState") or {}) if "scheduleState" in data else {}).get(
-                "status"
-            )
+    def start_sensor(self, location: str, name: str) -> str:
+        """Start a sensor (the daemon then ticks it); returns its new status."""
+        selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
+        data = self._query(START_SENSOR, {"s": {**selector, "sensorName": name}})["startSensor"]
+        status = (data.get("sensorState") or {}).get("status")
         if status != "RUNNING":
-            raise PlatformError(f"Dagster did not start {kind} {name}: {data}")
+            raise PlatformError(f"Dagster did not start sensor {name}: {data}")
         return str(status)
 
     def schedule_tick(self, location: str, name: str, timestamp: float) -> list[dict[str, Any]]:
