@@ -94,10 +94,11 @@ image:
 demo: setup
 	$(BIN)/floe demo run --output-dir target/floe
 
-## bench: compile time, platform-up time, demo wall time, Dagster vs bare dbt build, 10x/100x
+## bench: compile time, platform-up time, demo wall time (here and in a fresh clone), memory,
+## Dagster vs bare dbt build at 1x and 100x, 10x/100x
 ## seed scale (medians of repeated runs) -> reports/bench.json
 bench: setup
-	$(BIN)/python -m floe.bench --output reports/bench.json
+	$(BIN)/python -m floe.bench --fresh-clone --output reports/bench.json
 
 clean:
 	rm -rf target reports node_modules $(VENV)

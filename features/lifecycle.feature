@@ -36,3 +36,18 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
     And the maintenance run recorded for "silver_transactions" the rows it deleted, as many as the table lost
     And every table of the product holds at most 2 snapshots, and the run recorded the ids of those it expired
     And no data or manifest file in the bucket under the product's tables is unreferenced by a kept snapshot, and the run recorded the bytes it freed
+
+  Scenario: Serving a new product while another product runs leaves that run alone
+    Given a running platform
+    When the pipeline of "iot-telemetry" is launched and has started
+    And meanwhile a copy of "customer-360" named "customer-360-late", new to the platform, is compiled into the served folder and run
+    Then the new product got a code server of its own and the daemon was restarted while "iot-telemetry" was running
+    And the run of "iot-telemetry" and the run of "customer-360-late" both end with status "SUCCESS"
+    And the run of "iot-telemetry" ended after the daemon's restart
+
+  Scenario: A service whose pid file was lost is adopted, not started twice
+    Given a service started by floe from a temporary platform folder
+    When its pid file is lost, as when the CLI that started it dies before writing it
+    And floe starts the service again
+    Then the same process is tracked again and no second copy runs
+    And floe stops it by that pid

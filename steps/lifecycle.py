@@ -4,22 +4,30 @@ and the bucket read back through the catalog and S3."""
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import psutil
 import pyarrow as pa
+import yaml
 from pyarrow import fs
 from pytest_bdd import given, parsers, then, when
 
+from floe.compiler import compile_pipeline
 from floe.platform import runs
 from floe.platform.dagster_client import DagsterClient, RunResult
+from floe.platform.process import SERVICE_MARK, ServiceProcess
 from floe.runtime.maintenance import referenced_files
+from steps.common import DEMO
 from steps.compiler import _run
 from steps.evolution import fresh_evolving_run
 from steps.pipeline import catalog, run_product
-from steps.platform import LivePlatform
+from steps.platform import LivePlatform, demo_copy, wait_until
 
 
 def _client(live: LivePlatform) -> DagsterClient:
@@ -315,3 +323,139 @@ def bucket_clean(
         assert objects and set(objects) <= keep, sorted(set(objects) - keep)[:3]
         freed += int(maintenance.observations[table_name.replace(".", "/")]["bytes_freed"])
     assert freed > 0
+
+
+## Serving a product while another runs
+
+
+@when(
+    parsers.parse('the pipeline of "{product}" is launched and has started'),
+    target_fixture="inflight",
+)
+def launch_started(live_platform: LivePlatform, product: str) -> dict[str, Any]:
+    compiled = runs.load_artifact(live_platform.build, product)
+    run_id = runs.launch(live_platform.settings, compiled, lambda _: None)
+    client = _client(live_platform)
+    wait_until(lambda: client.run(run_id).status == "STARTED", 120, f"run {run_id} to start")
+    daemon = _service(live_platform, "dagster-daemon")
+    return {"product": product, "run_id": run_id, "daemon_pid": daemon.pid}
+
+
+def _service(live: LivePlatform, name: str) -> Any:
+    (found,) = [s for s in live.platform.status() if s.name == name]
+    return found
+
+
+@when(
+    parsers.parse(
+        'meanwhile a copy of "{source}" named "{name}", new to the platform, is compiled into '
+        "the served folder and run"
+    )
+)
+def serve_new_product(
+    live_platform: LivePlatform, inflight: dict[str, Any], source: str, name: str
+) -> None:
+    assert source == "customer-360"  # demo_copy copies customer-360
+    ws = yaml.safe_load((live_platform.build / "workspace.yaml").read_text())
+    assert name not in [e["python_file"]["location_name"] for e in ws["load_from"]]
+    project = demo_copy(live_platform.settings.home / "products", name)
+    compile_pipeline(project, manifest=DEMO / "manifest.yaml", output_dir=live_platform.build)
+    inflight["status_at_serve"] = _client(live_platform).run(inflight["run_id"]).status
+    compiled = runs.load_artifact(live_platform.build, name)
+    inflight["new_run_id"] = runs.launch(live_platform.settings, compiled, lambda _: None)
+    inflight["served_at"] = time.time()
+    inflight["new"] = name
+
+
+@then(
+    parsers.parse(
+        "the new product got a code server of its own and the daemon was restarted while "
+        '"{product}" was running'
+    )
+)
+def new_server_daemon_restarted(
+    live_platform: LivePlatform, inflight: dict[str, Any], product: str
+) -> None:
+    assert inflight["product"] == product
+    assert inflight["status_at_serve"] == "STARTED"
+    server = _service(live_platform, f"code-server-{inflight['new']}")
+    assert server.healthy and server.address.startswith("gRPC 127.0.0.1:")
+    daemon = _service(live_platform, "dagster-daemon")
+    assert daemon.healthy and daemon.pid != inflight["daemon_pid"]
+    inflight["daemon_restarted_by"] = psutil.Process(daemon.pid).create_time()
+
+
+@then(
+    parsers.parse('the run of "{first}" and the run of "{second}" both end with status "{status}"')
+)
+def both_end(
+    live_platform: LivePlatform, inflight: dict[str, Any], first: str, second: str, status: str
+) -> None:
+    assert (inflight["product"], inflight["new"]) == (first, second)
+    for key in ("run_id", "new_run_id"):
+        result = runs.wait(live_platform.settings, inflight[key], 900, lambda _: None)
+        assert result.status == status, result.errors[:3]
+        inflight[f"{key}_result"] = result
+
+
+@then(parsers.parse('the run of "{product}" ended after the daemon\'s restart'))
+def ended_after_restart(inflight: dict[str, Any], product: str) -> None:
+    result = inflight["run_id_result"]
+    assert inflight["product"] == product
+    assert result.ended_at is not None and result.ended_at > inflight["daemon_restarted_by"]
+
+
+## A service whose pid file was lost
+
+
+@given("a service started by floe from a temporary platform folder", target_fixture="service")
+def lone_service(tmp_path: Path) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(
+        name="sleeper",
+        command=[sys.executable, "-c", "import time; time.sleep(600)"],
+        run_dir=tmp_path / "run",
+        log_dir=tmp_path / "logs",
+    )
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+def _copies(svc: ServiceProcess) -> list[int]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            mark = proc.environ().get(SERVICE_MARK) if proc.info["cmdline"] == svc.command else None
+        except psutil.Error:
+            continue
+        if mark == str(svc.pid_file):
+            found.append(proc.pid)
+    return found
+
+
+@when("its pid file is lost, as when the CLI that started it dies before writing it")
+def lose_pid_file(service: ServiceProcess) -> None:
+    (pid,) = _copies(service)
+    assert service.pid() == pid
+    service.pid_file.unlink()
+    assert service.pid() is None
+
+
+@when("floe starts the service again", target_fixture="restarted_pid")
+def start_again(service: ServiceProcess) -> int:
+    return service.start()
+
+
+@then("the same process is tracked again and no second copy runs")
+def same_process(service: ServiceProcess, restarted_pid: int) -> None:
+    assert _copies(service) == [restarted_pid]
+    assert service.pid() == restarted_pid
+
+
+@then("floe stops it by that pid")
+def stops_it(service: ServiceProcess, restarted_pid: int) -> None:
+    assert service.stop() is True
+    assert not psutil.pid_exists(restarted_pid) or (
+        psutil.Process(restarted_pid).status() == psutil.STATUS_ZOMBIE
+    )
+    assert _copies(service) == []

@@ -264,7 +264,8 @@ def table_rows_and_files(live_platform: LivePlatform, name: str, rows: int, buck
 @then(parsers.parse('the catalog holds one namespace per product: "{names}"'))
 def namespaces(live_platform: LivePlatform, names: str) -> None:
     found = sorted(n[0] for n in catalog(live_platform).list_namespaces())
-    assert [n for n in found if n in names] == sorted(n.strip() for n in names.split(","))
+    wanted = sorted(n.strip() for n in names.split(","))
+    assert [n for n in found if n in wanted] == wanted
 
 
 def _table(live: LivePlatform, name: str) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg2
 import pytest
 import requests
@@ -182,7 +183,8 @@ def pg_health(health: dict[str, Any], user: str, major: int) -> None:
 @then(parsers.parse("floe platform status lists {n:d} healthy services, each with a pid"))
 def status_lists(health: dict[str, Any], n: int) -> None:
     status = health["status"]
-    assert sorted(status) == [
+    platform_services = sorted(name for name in status if not name.startswith("code-server-"))
+    assert platform_services == [
         "dagster-daemon",
         "dagster-webserver",
         "lineage-receiver",
@@ -193,9 +195,35 @@ def status_lists(health: dict[str, Any], n: int) -> None:
         "rotel",
         "seaweedfs",
     ]
-    assert len(status) == n
+    assert len(platform_services) == n
     assert all(s.healthy for s in status.values()), status
     assert all(isinstance(s.pid, int) and s.pid > 1 for s in status.values())
+
+
+@then("one healthy code server per served product, read by port by the webserver and the daemon")
+def code_servers_shared(live: LivePlatform, health: dict[str, Any]) -> None:
+    compiled = yaml.safe_load((live.build / "workspace.yaml").read_text())
+    products = sorted(e["python_file"]["location_name"] for e in compiled["load_from"])
+    servers = {n.removeprefix("code-server-"): s for n, s in health["status"].items()}
+    assert sorted(n for n in servers if n in products) == products
+    assert len(health["status"]) == 9 + len(products)
+    # The workspace Dagster's processes were started with names each server's port.
+    dagster_ws = live.settings.home / "dagster" / "workspace.yaml"
+    entries = {
+        e["grpc_server"]["location_name"]: e["grpc_server"]["port"]
+        for e in yaml.safe_load(dagster_ws.read_text())["load_from"]
+    }
+    assert sorted(entries) == products
+    for product, port in entries.items():
+        assert servers[product].address == f"gRPC 127.0.0.1:{port}"
+        cmd = psutil.Process(servers[product].pid).cmdline()
+        assert cmd[cmd.index("-p") + 1] == str(port)
+        assert cmd[cmd.index("--location-name") + 1] == product
+    # Neither the webserver nor the daemon starts code servers of its own.
+    for name in ("dagster-webserver", "dagster-daemon"):
+        children = psutil.Process(health["status"][name].pid).children(recursive=True)
+        grpc = [c.cmdline() for c in children if {"api", "grpc"} <= set(c.cmdline())]
+        assert grpc == [], name
 
 
 @then(

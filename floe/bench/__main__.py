@@ -9,7 +9,9 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from floe.bench import targets
 from floe.bench.compile import bench_compile
+from floe.bench.fresh_clone import bench_fresh_clone
 from floe.bench.pipeline import bench_pipeline
 
 
@@ -18,6 +20,11 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
     parser.add_argument("--demo", type=Path, default=Path("demo"))
     parser.add_argument("--only", choices=["compile", "pipeline"], default=None)
+    parser.add_argument(
+        "--fresh-clone",
+        action="store_true",
+        help="also time 'make demo' in a fresh clone of this repository, setup included",
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -26,6 +33,9 @@ def main() -> None:
         results["compile"] = bench_compile(args.demo)
     if args.only in (None, "pipeline"):
         results["pipeline"] = bench_pipeline(args.demo.resolve())
+    if args.fresh_clone:
+        results["fresh_clone"] = bench_fresh_clone(Path.cwd())
+    results["targets"] = targets.judge(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for product, r in results.get("compile", {}).items():
@@ -37,6 +47,7 @@ def main() -> None:
         )
     if "pipeline" in results:
         print(json.dumps(results["pipeline"], indent=2))
+    print(targets.table(results["targets"]))
     print(f"wrote {args.output}")
 
 

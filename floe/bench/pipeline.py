@@ -5,7 +5,9 @@
 - orchestrated vs bare: the same product run through Dagster (launch to SUCCESS) against a bare
   ``dbt build`` of the same project with the same profile, medians and their ratio;
 - trace latency: from the run reported finished to its root span found in the trace store;
-- scale: the demo pipelines at FLOE_DEMO_SEED_SCALE 10 and 100, wall time per product.
+- memory: summed RSS of the platform's processes after the demo and after ten further runs;
+- scale: the demo pipelines at FLOE_DEMO_SEED_SCALE 10 and 100, wall time per product, and at
+  100 the orchestrated run against a bare ``dbt build`` again, the fixed cost then amortised.
 """
 
 from __future__ import annotations
@@ -56,6 +58,26 @@ def _dbt_build(project: Path, profiles: Path, profile: str, env: dict[str, str])
     return time.perf_counter() - start
 
 
+def _bare_build(out: Path, compiled: CompiledArtifacts, env: dict[str, str]) -> float:
+    product = compiled.product.name
+    return _dbt_build(
+        out / product / compiled.dbt.project_dir, out / product, compiled.dbt.profile_name, env
+    )
+
+
+def _versus(product: str, orchestrated: list[float], bare: list[float]) -> dict[str, Any]:
+    o, b = statistics.median(orchestrated), statistics.median(bare)
+    return {
+        "product": product,
+        "orchestrated_median_s": round(o, 2),
+        "bare_dbt_build_median_s": round(b, 2),
+        "added_s": round(o - b, 2),
+        "ratio": round(o / b, 2),
+        "orchestrated_runs_s": [round(x, 2) for x in orchestrated],
+        "bare_runs_s": [round(x, 2) for x in bare],
+    }
+
+
 def _trace_visible(platform: LocalPlatform, product: str, run_id: str) -> float:
     """Seconds from the run being reported finished until its root span is in the trace store
     (SC-004): the time an operator waits before the trace can be found by service name."""
@@ -82,8 +104,8 @@ def _timed_run(platform: LocalPlatform, compiled: CompiledArtifacts) -> tuple[fl
 
 
 def platform_memory(platform: LocalPlatform) -> dict[str, Any]:
-    """Resident memory per service, its child processes included (Dagster's code servers and
-    run workers are children of the webserver and daemon), in MB, and the sum."""
+    """Resident memory per service, its child processes included (a run worker is a child of
+    its product's code server), in MB, and the sum."""
     import psutil
 
     per_service: dict[str, float] = {}
@@ -162,22 +184,11 @@ def bench_pipeline(
                 seconds, run_id = _timed_run(platform, compiled)
                 orchestrated.append(seconds)
                 trace_latency.append(_trace_visible(platform, product, run_id))
-                bare.append(
-                    _dbt_build(
-                        out / product / compiled.dbt.project_dir,
-                        out / product,
-                        compiled.dbt.profile_name,
-                        env,
-                    )
-                )
-            results["orchestrated_vs_bare"] = {
-                "product": product,
-                "orchestrated_median_s": round(statistics.median(orchestrated), 2),
-                "bare_dbt_build_median_s": round(statistics.median(bare), 2),
-                "added_s": round(statistics.median(orchestrated) - statistics.median(bare), 2),
-                "ratio": round(statistics.median(orchestrated) / statistics.median(bare), 2),
-                "runs": repeats,
-            }
+                bare.append(_bare_build(out, compiled, env))
+            results["orchestrated_vs_bare"] = _versus(product, orchestrated, bare)
+            for _ in range(10 - repeats):
+                _timed_run(platform, compiled)
+            results["memory_after_runs"] = {"runs": 10, **platform_memory(platform)}
             results["compute_swap"] = _compute_swap(
                 demo, out, platform, product, orchestrated, repeats
             )
@@ -205,6 +216,15 @@ def bench_pipeline(
                         for p, r in scaled.results.items()
                     },
                 }
+            big = runs.load_artifact(out, product)  # compiled from the 100x seeds last
+            orchestrated = [_timed_run(platform, big)[0] for _ in range(repeats)]
+            bare = [_bare_build(out, big, env) for _ in range(repeats)]
+            versus = _versus(product, orchestrated, bare)
+            results[f"scale_{scales[-1]:g}x_orchestrated_vs_bare"] = {
+                **versus,
+                "orchestrated_s": versus["orchestrated_median_s"],
+                "bare_dbt_build_s": versus["bare_dbt_build_median_s"],
+            }
         finally:
             platform.down(purge=True)
     results["products"] = list(PRODUCTS)

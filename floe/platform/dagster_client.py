@@ -155,6 +155,10 @@ class DagsterClient:
             )
         return new
 
+    def reload_workspace(self) -> None:
+        """Read the workspace file again: locations added or removed since the last read."""
+        self._query(RELOAD_WORKSPACE, {})
+
     def launch(
         self,
         location: str,

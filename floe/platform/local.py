@@ -14,9 +14,9 @@ from pydantic import SecretStr
 
 from floe.errors import PlatformError, ServiceStartError
 from floe.observability.logging import get_logger
+from floe.platform import code_servers, services
 from floe.platform import observability_services as obs
 from floe.platform import secrets as sec
-from floe.platform import services
 from floe.platform.process import ServiceProcess, tail
 from floe.platform.settings import PlatformSettings
 
@@ -32,6 +32,7 @@ START_TIMEOUT = {
     "dagster-daemon": 120,
     "lineage-receiver": 60,
 }
+DAGSTER = ("dagster-webserver", "dagster-daemon")
 # Storage gates everything else; Dagster and the lineage receiver need PostgreSQL's databases.
 FIRST_WAVE = ("postgres", "seaweedfs", "phoenix", "rotel", "pushgateway", "prometheus")
 GATES = ("postgres", "seaweedfs")
@@ -74,6 +75,7 @@ class LocalPlatform:
             obs.rotel(s),
             obs.pushgateway(s),
             obs.prometheus(s),
+            *code_servers.servers(s, services.dagster_env(s, secrets)),
             *services.dagster_processes(s, secrets),
             obs.lineage_receiver(s, secrets),
         ]
@@ -118,29 +120,50 @@ class LocalPlatform:
             return self._up(progress)
 
     def _up(self, progress: Progress) -> dict[str, float]:
-        self.settings.save()
-        # Fresh code servers load the current artifacts; forget what earlier ones had loaded.
-        (self.settings.run_dir / "loaded-artifacts.json").unlink(missing_ok=True)
+        s = self.settings
+        s.save()
         timings: dict[str, float] = {}
         started = time.monotonic()
         obs.check_installed()
         services.install_duckdb_extensions(self.settings)
         services.write_dagster_yaml(self.settings)
         # Storage and the observability stores start together; once PostgreSQL and the catalog
-        # answer, Dagster and the lineage receiver start while the slower ones finish.
+        # answer, the code servers and the lineage receiver start while the slower ones finish;
+        # the webserver and daemon start once every code server listens, because they read
+        # each location once, at start.
         svcs = {svc.name: svc for svc in self._services()}
+        served = {code_servers.PREFIX + n for n in code_servers.compiled_locations(s.workspace)}
+        for name in [n for n in svcs if code_servers.is_code_server(n) and n not in served]:
+            if svcs.pop(name).stop():  # a product no longer in the served workspace
+                progress(f"stopped {name}")
         first = [svcs[n] for n in FIRST_WAVE]
-        second = [svc for name, svc in svcs.items() if name not in FIRST_WAVE]
+        dagster = [svcs[n] for n in DAGSTER]
+        second = [svc for name, svc in svcs.items() if name not in (*FIRST_WAVE, *DAGSTER)]
         for svc in first:
             progress(f"starting {svc.name}")
             svc.start()
         for name in GATES:
             timings[name] = self._wait(svcs[name], progress)
         services.create_databases(self.settings, self.secrets[sec.PG_PASSWORD].get_secret_value())
+        fresh = [svc.name for svc in second if svc.pid() is None]
         for svc in second:
             progress(f"starting {svc.name}")
             svc.start()
-        for svc in [*first, *second]:
+        for svc in second:
+            if code_servers.is_code_server(svc.name):
+                timings[svc.name] = self._wait(svc, progress)
+        code_servers.record_started(self.settings, fresh)
+        workspace = services.workspace_file(s)
+        before = workspace.read_text(encoding="utf-8") if workspace.is_file() else ""
+        changed = code_servers.write_workspace(s, workspace).read_text(encoding="utf-8") != before
+        running = [svc.name for svc in dagster if svc.pid() is not None]
+        for svc in dagster:
+            progress(f"starting {svc.name}")
+            svc.start()
+        if changed and running:
+            # 'up' with another workspace on a running platform: serve that one now.
+            self._reload_workspace(progress)
+        for svc in [*first, *second, *dagster]:
             if svc.name not in timings:
                 timings[svc.name] = self._wait(svc, progress)
         timings["total"] = round(time.monotonic() - started, 2)
@@ -148,7 +171,7 @@ class LocalPlatform:
 
     def _wait(self, svc: ServiceProcess, progress: Progress) -> float:
         try:
-            seconds = round(svc.wait_healthy(START_TIMEOUT[svc.name]), 2)
+            seconds = round(svc.wait_healthy(_timeout(svc.name)), 2)
         except ServiceStartError as exc:
             raise ServiceStartError(
                 f"{exc.message}. Last log lines:\n{tail(svc.log_file)}", hint=exc.hint
@@ -159,18 +182,23 @@ class LocalPlatform:
 
     def status(self) -> list[ServiceStatus]:
         addresses = self.addresses()
+        ports = {
+            f"{code_servers.PREFIX}{name}": f"gRPC 127.0.0.1:{entry['port']}"
+            for name, entry in code_servers.registry(self.settings).items()
+        }
         return [
-            ServiceStatus(svc.name, addresses[svc.name], svc.pid(), svc.healthy())
+            ServiceStatus(
+                svc.name, addresses.get(svc.name) or ports[svc.name], svc.pid(), svc.healthy()
+            )
             for svc in self._services_no_init()
         ]
 
     def _services_no_init(self) -> list[ServiceProcess]:
         """Service handles for status/stop without initialising anything on disk."""
+        s = self.settings
         if not (self.settings.home / "postgres" / "data" / "PG_VERSION").is_file():
-            return [
-                ServiceProcess(n, [], self.settings.run_dir, self.settings.log_dir)
-                for n in START_TIMEOUT
-            ]
+            names = [*START_TIMEOUT, *map(code_servers.PREFIX.__add__, code_servers.registry(s))]
+            return [ServiceProcess(n, [], s.run_dir, s.log_dir) for n in names]
         return self._services()
 
     def down(self, purge: bool = False, progress: Progress = lambda _: None) -> list[str]:
@@ -202,13 +230,29 @@ class LocalPlatform:
             progress(f"removed {home}")
         return stopped
 
+    def _reload_workspace(self, progress: Progress) -> None:
+        from floe.platform.dagster_client import DagsterClient
+
+        for svc in self._services():
+            if svc.name == "dagster-webserver":
+                self._wait(svc, progress)
+        DagsterClient(self.settings.url("dagster")).reload_workspace()
+        progress("restarting dagster-daemon for the new workspace")
+        self.restart("dagster-daemon")
+
     def restart(self, name: str) -> None:
         """Stop and start one service by pid, waiting until it is healthy again."""
         (svc,) = [s for s in self._services() if s.name == name]
         svc.stop()
         svc.start()
-        svc.wait_healthy(START_TIMEOUT[name])
+        svc.wait_healthy(_timeout(name))
 
     def env(self) -> dict[str, str]:
         """Variables a shell or a pipeline needs to reach this platform."""
         return services.runtime_env(self.settings, self.secrets)
+
+
+def _timeout(service: str) -> float:
+    if code_servers.is_code_server(service):
+        return code_servers.START_TIMEOUT
+    return START_TIMEOUT[service]

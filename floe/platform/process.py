@@ -16,6 +16,8 @@ import psutil
 from floe.errors import ServiceStartError
 
 HealthCheck = Callable[[], bool]
+# Set in each service's environment: the pid file that tracks it.
+SERVICE_MARK = "FLOE_SERVICE_PID_FILE"
 
 
 @dataclass
@@ -55,7 +57,7 @@ class ServiceProcess:
         return pid
 
     def start(self) -> int:
-        running = self.pid()
+        running = self.pid() or self._adopt()
         if running:
             return running
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -66,14 +68,35 @@ class ServiceProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=self.env,
+                env={**self.env, SERVICE_MARK: str(self.pid_file)},
                 cwd=self.cwd,
                 start_new_session=True,  # survives the CLI that started it
                 **drop_to(self.user),
             )
-        created = psutil.Process(proc.pid).create_time()
-        self.pid_file.write_text(f"{proc.pid} {created}\n")
+        self._write_pid(psutil.Process(proc.pid))
         return proc.pid
+
+    def _write_pid(self, proc: psutil.Process) -> None:
+        self.pid_file.write_text(f"{proc.pid} {proc.create_time()}\n")
+
+    def _adopt(self) -> int | None:
+        """A process of ours that has no pid file: the CLI that started it died before writing
+        one. It carries our pid file's path in its environment; without adopting it, a second
+        copy would start beside it and nothing would ever stop the first."""
+        if not self.command:
+            return None
+        for proc in psutil.process_iter(["cmdline"]):
+            try:
+                if proc.info["cmdline"] != self.command:
+                    continue
+                if proc.environ().get(SERVICE_MARK) != str(self.pid_file):
+                    continue
+            except psutil.Error:
+                continue
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self._write_pid(proc)
+            return int(proc.pid)
+        return None
 
     def healthy(self) -> bool:
         return self.pid() is not None and (self.health is None or self.health())
@@ -97,15 +120,16 @@ class ServiceProcess:
             hint=f"see {self.log_file}",
         )
 
-    def stop(self, timeout: float = 20) -> bool:
-        """SIGTERM the process group we started, then SIGKILL what is left. True if it ran."""
-        pid = self.pid()
+    def stop(self, timeout: float = 20, children: bool = True) -> bool:
+        """SIGTERM the process and (``children``) its descendants, then SIGKILL what is left.
+        True if it ran."""
+        pid = self.pid() or self._adopt()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
         try:
             proc = psutil.Process(pid)
-            family = [proc, *proc.children(recursive=True)]
+            family = [proc, *(proc.children(recursive=True) if children else [])]
         except psutil.NoSuchProcess:
             family = []
         for p in family:

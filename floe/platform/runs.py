@@ -112,16 +112,23 @@ def launch(
     check_catalog(compiled, progress)
     client = DagsterClient(settings.url("dagster"))
     digest = _changed_artifact(settings, compiled)
+    from floe.platform import code_servers
+    from floe.platform.local import LocalPlatform
+
+    platform = LocalPlatform(settings)
+    location = compiled.orchestration.code_location
+    if digest is not None:
+        progress(f"loading {location} into its code server")
+    new_location = code_servers.ensure(settings, platform.secrets, location, digest is not None)
     if digest is not None:
         # Recorded only once the reload succeeded: a failed reload is tried again next time.
-        new_location = client.reload(compiled.orchestration.code_location)
-        _record_loaded(settings, compiled, digest)
-        if new_location:
-            # The daemon launches queued runs from its own copy of the workspace, read at start.
-            from floe.platform.local import LocalPlatform
-
-            progress("new code location: restarting dagster-daemon")
-            LocalPlatform(settings).restart("dagster-daemon")
+        client.reload(location)
+        record_loaded(settings, compiled)
+    if new_location:
+        # The daemon reads its workspace's locations at start; restarting it leaves runs
+        # alone, since they belong to the code servers.
+        progress("new code location: restarting dagster-daemon")
+        platform.restart("dagster-daemon")
     return client.launch(
         compiled.orchestration.code_location,
         job or compiled.orchestration.job_name,
@@ -136,21 +143,26 @@ def _loaded_state(settings: PlatformSettings) -> tuple[Path, dict[str, str]]:
     return state, (json.loads(state.read_text()) if state.is_file() else {})
 
 
-def _changed_artifact(settings: PlatformSettings, compiled: CompiledArtifacts) -> str | None:
-    """The artifact's digest if its code location has not loaded it yet, else None: a reload
-    restarts the location's code server, which costs seconds."""
+def _digest(compiled: CompiledArtifacts) -> str:
     import hashlib
 
-    digest = hashlib.sha256(compiled.model_dump_json().encode()).hexdigest()
+    return hashlib.sha256(compiled.model_dump_json().encode()).hexdigest()
+
+
+def _changed_artifact(settings: PlatformSettings, compiled: CompiledArtifacts) -> str | None:
+    """The artifact's digest if its code server has not loaded it yet, else None: loading
+    restarts the server, which costs seconds."""
+    digest = _digest(compiled)
     _, loaded = _loaded_state(settings)
     return None if loaded.get(compiled.orchestration.code_location) == digest else digest
 
 
-def _record_loaded(settings: PlatformSettings, compiled: CompiledArtifacts, digest: str) -> None:
+def record_loaded(settings: PlatformSettings, compiled: CompiledArtifacts) -> None:
+    """The artifact its code location's server runs now."""
     import json
 
     state, loaded = _loaded_state(settings)
-    loaded[compiled.orchestration.code_location] = digest
+    loaded[compiled.orchestration.code_location] = _digest(compiled)
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps(loaded, indent=2, sort_keys=True))
 

@@ -353,13 +353,8 @@ def write_dagster_yaml(settings: PlatformSettings) -> Path:
 
 
 def workspace_file(settings: PlatformSettings) -> Path:
-    """The compiled workspace.yaml, or an empty one until something is compiled."""
-    if settings.workspace and settings.workspace.is_file():
-        return settings.workspace
-    empty = dagster_home(settings) / "workspace.yaml"
-    empty.parent.mkdir(parents=True, exist_ok=True)
-    empty.write_text("load_from: []\n", encoding="utf-8")
-    return empty
+    """The workspace the webserver and daemon read: floe's code servers, by port."""
+    return dagster_home(settings) / "workspace.yaml"
 
 
 def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> dict[str, str]:
@@ -386,12 +381,18 @@ def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> di
     }
 
 
+def dagster_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> dict[str, str]:
+    """What Dagster's processes and the runs they launch inherit."""
+    env = {**base_env(), **runtime_env(settings, secrets)}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return env
+
+
 def dagster_processes(
     settings: PlatformSettings, secrets: dict[str, SecretStr]
 ) -> list[ServiceProcess]:
     workspace = workspace_file(settings)
-    env = {**base_env(), **runtime_env(settings, secrets)}
-    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    env = dagster_env(settings, secrets)
     url = settings.url("dagster")
     web = ServiceProcess(
         name="dagster-webserver",

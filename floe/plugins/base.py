@@ -176,6 +176,10 @@ class QualityPlugin(Plugin[C]):
     def validate_rows(self, rows: Any, checks: Sequence[Any]) -> list[dict[str, Any]]:
         """Run ``checks`` on a table (pyarrow) and return one result dict per check."""
 
+    def preload(self) -> None:
+        """Import what ``validate_rows`` needs. Runs on a background thread when a run
+        starts, so a slow import overlaps the dbt build instead of following it."""
+
 
 class LineagePlugin(Plugin[C]):
     """Emits OpenLineage events."""

@@ -7,15 +7,28 @@ lineage event, the metrics and the flushed trace are ready when the run is repor
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from dagster import ExecutorDefinition, executor
 from dagster._core.execution.retries import RetryMode
 from dagster._core.executor.in_process import InProcessExecutor
 
 from floe.artifact.models import CompiledArtifacts
+from floe.plugins.base import QualityPlugin
+from floe.plugins.registry import default_loader
 from floe.runtime import observe
+
+
+def _preload_quality(compiled: CompiledArtifacts) -> None:
+    """The quality plugin imports its library while dbt builds, in the dbt process's time."""
+    plugin = compiled.plugins.quality
+    if plugin is None or not any(t.quality for t in compiled.transforms):
+        return
+    loaded = default_loader().create("quality", plugin.type, plugin.config)
+    quality = cast(QualityPlugin[Any], loaded)
+    threading.Thread(target=quality.preload, name="floe-quality-preload", daemon=True).start()
 
 
 class ObservedInProcessExecutor(InProcessExecutor):
@@ -26,6 +39,7 @@ class ObservedInProcessExecutor(InProcessExecutor):
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
         run_id = plan_context.dagster_run.run_id
         observer = observe.start_run(self._compiled, run_id)
+        _preload_quality(self._compiled)
         failed_steps: list[str] = []
         success = False
         try:

@@ -15,6 +15,9 @@ def _class_name(expectation: str) -> str:
 class GreatExpectationsQualityPlugin(QualityPlugin[EmptyConfig]):
     name = "great-expectations"
 
+    def preload(self) -> None:
+        import great_expectations.expectations  # noqa: F401  (seconds of imports)
+
     def validate_rows(self, rows: Any, checks: Sequence[Any]) -> list[dict[str, Any]]:
         import great_expectations as gx
         import great_expectations.expectations as gxe

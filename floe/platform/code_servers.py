@@ -1,0 +1,174 @@
+"""One Dagster code server per product, run by floe and shared by the webserver and the daemon.
+
+Left to themselves, the webserver and the daemon each start a private server per code location
+(and a reload adds more), so every product's code sits in memory at least twice. Worse, the
+daemon's servers are its children: restarting the daemon, needed when a product is added, killed
+the runs those servers had launched. Servers started here are services like any other: tracked
+by pid, listed by ``floe platform status``, and the workspace the webserver and daemon read
+points at them by port.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import yaml
+from pydantic import SecretStr
+
+from floe.errors import PlatformError
+from floe.platform.process import ServiceProcess
+from floe.platform.services import dagster_env, workspace_file
+from floe.platform.settings import PlatformSettings
+
+BASE_PORT = 7000
+MAX_LOCATIONS = 100
+PREFIX = "code-server-"
+REGISTRY = "code-servers.json"
+START_TIMEOUT = 120
+
+
+def compiled_locations(workspace: Path | None) -> dict[str, Path]:
+    """Location name -> definitions file, from the workspace.yaml that ``floe compile`` wrote."""
+    if workspace is None or not workspace.is_file():
+        return {}
+    data = yaml.safe_load(workspace.read_text(encoding="utf-8")) or {}
+    found = {}
+    for entry in data.get("load_from") or []:
+        target = entry.get("python_file") or {}
+        if "location_name" in target and "relative_path" in target:
+            found[target["location_name"]] = (workspace.parent / target["relative_path"]).resolve()
+    return found
+
+
+def _registry_path(settings: PlatformSettings) -> Path:
+    return settings.run_dir / REGISTRY
+
+
+def registry(settings: PlatformSettings) -> dict[str, dict[str, str | int]]:
+    """Every location a server was started for: name -> port and definitions file. Kept so
+    that 'down' stops a server even when its product's folder is gone."""
+    path = _registry_path(settings)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _register(settings: PlatformSettings, name: str, definitions: Path) -> int:
+    known = registry(settings)
+    if name in known and known[name]["definitions"] == str(definitions):
+        return int(known[name]["port"])
+    used = {int(v["port"]) for k, v in known.items() if k != name}
+    free = [BASE_PORT + settings.port_offset + i for i in range(MAX_LOCATIONS)]
+    port = int(known[name]["port"]) if name in known else next(p for p in free if p not in used)
+    known[name] = {"port": port, "definitions": str(definitions)}
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    _registry_path(settings).write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
+    return port
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def server(
+    settings: PlatformSettings, env: dict[str, str], name: str, definitions: Path, port: int
+) -> ServiceProcess:
+    """``dagster api grpc`` loads the code before it listens, so an open port means loaded.
+    A load error does not kill it (``--lazy-load-user-code``): the webserver shows the error
+    on the location, and ``floe run`` reports it."""
+    dagster = str(Path(sys.executable).parent / "dagster")
+    return ServiceProcess(
+        name=f"{PREFIX}{name}",
+        command=[
+            dagster,
+            *("api", "grpc", "-h", "127.0.0.1", "-p", str(port)),
+            *("-f", str(definitions), "-d", str(definitions.parent)),
+            *("--location-name", name, "--lazy-load-user-code"),
+        ],
+        run_dir=settings.run_dir,
+        log_dir=settings.log_dir,
+        env=env,
+        cwd=definitions.parent,
+        health=lambda: _listening(port),
+    )
+
+
+def servers(settings: PlatformSettings, env: dict[str, str]) -> list[ServiceProcess]:
+    """A server for every location compiled into the served workspace, and for every location
+    one was started for before (so it can be stopped)."""
+    wanted = compiled_locations(settings.workspace)
+    for name, definitions in wanted.items():
+        _register(settings, name, definitions)
+    return [
+        server(settings, env, name, Path(str(entry["definitions"])), int(entry["port"]))
+        for name, entry in sorted(registry(settings).items())
+    ]
+
+
+def write_workspace(settings: PlatformSettings, path: Path) -> Path:
+    """The workspace the webserver and the daemon read: each served location by its port."""
+    served = compiled_locations(settings.workspace)
+    known = registry(settings)
+    entries = [
+        {
+            "grpc_server": {
+                "host": "127.0.0.1",
+                "port": int(known[name]["port"]),
+                "location_name": name,
+            }
+        }
+        for name in sorted(served)
+        if name in known
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump({"load_from": entries}, sort_keys=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def ensure(
+    settings: PlatformSettings, secrets: dict[str, SecretStr], name: str, restart: bool
+) -> bool:
+    """Serve location ``name`` from a server that has loaded the current code: start one if
+    none runs, or restart it when ``restart``. True if the location is new to the workspace
+    the webserver and daemon read."""
+    definitions = compiled_locations(settings.workspace).get(name)
+    if definitions is None:
+        raise PlatformError(
+            f"code location '{name}' is not in the served workspace {settings.workspace}",
+            hint="compile the product into the folder the platform serves",
+        )
+    port = _register(settings, name, definitions)
+    svc = server(settings, dagster_env(settings, secrets), name, definitions, port)
+    if restart and svc.pid() is not None:
+        # Only the server itself: the runs it launched finish in their own processes.
+        svc.stop(children=False)
+    svc.start()
+    svc.wait_healthy(START_TIMEOUT)
+    workspace = workspace_file(settings)
+    before = workspace.read_text(encoding="utf-8") if workspace.is_file() else ""
+    return write_workspace(settings, workspace).read_text(encoding="utf-8") != before
+
+
+def is_code_server(service: str) -> bool:
+    return service.startswith(PREFIX)
+
+
+def record_started(settings: PlatformSettings, services: list[str]) -> None:
+    """A server just started has loaded the artifact beside its definitions: the first run
+    after 'up' need not restart it."""
+    from floe import artifact
+    from floe.artifact.io import ARTIFACT_FILE
+    from floe.platform.runs import record_loaded
+
+    served = compiled_locations(settings.workspace)
+    for name in (s.removeprefix(PREFIX) for s in services if is_code_server(s)):
+        path = served[name].parent / ARTIFACT_FILE if name in served else None
+        if path is not None and path.is_file():
+            record_loaded(settings, artifact.read(path))
