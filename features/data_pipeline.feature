@@ -5,7 +5,7 @@ Feature: Data Pipeline Execution
   Iceberg REST catalog, with data files in S3. Runs go through the running Dagster webserver;
   results are read back through the catalog with pyiceberg.
 
-  @FR-020 @FR-024 @TQR-003 @TQR-022 @SC-003 @FR-086
+  @FR-020 @FR-024 @TQR-003 @TQR-022 @SC-003 @FR-086 @FR-085
   Scenario Outline: A Dagster run executes all dbt models of a product successfully in dependency order
     Given a running platform
     When the pipeline of "<product>" is triggered through the Dagster webserver
@@ -13,6 +13,7 @@ Feature: Data Pipeline Execution
     And the run materialized <tables> tables, each after the tables it depends on
     And the run recorded the row count of every table from the catalog
     And <checks> asset checks (dbt tests and Great Expectations checks) ran after their models, and all passed
+    And dbt tests checked the tables of each layer "bronze, silver, gold" of "<product>", and passed
 
     Examples:
       | product        | tables | checks |

@@ -15,6 +15,15 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
     And that run ends with status "SUCCESS" having materialized 8 tables
     And floe triggers lists the sensor "customer_360_evolving_pipeline_first_run" as RUNNING, its last tick naming no new run
 
+  @FR-033
+  Scenario: A file landing in the staging bucket starts a run of its product
+    Given a running platform
+    And the landing sensor "customer_360_evolving_pipeline_landing" of "customer-360-evolving" is started through Dagster and has looked once
+    When a file "orders-0001.csv" lands in the staging bucket under "customer-360-evolving/"
+    Then within 90 seconds the daemon's sensor tick requests a run tagged "floe/trigger" = "landing-file"
+    And that run is tagged "floe/landed" = "orders-0001.csv"
+    And that run ends with status "SUCCESS" having materialized 8 tables
+
   @FR-030
   Scenario: Each product's schedule runs its pipeline on the cron its floe.yaml or the manifest sets
     Given a running platform

@@ -14,6 +14,7 @@ from typing import Any
 
 import psutil
 import pyarrow as pa
+import pytest
 import yaml
 from pyarrow import fs
 from pytest_bdd import given, parsers, then, when
@@ -120,6 +121,46 @@ def triggers_listed(live_platform: LivePlatform, trigger: dict[str, Any], name: 
         time.sleep(2)
     assert (sensor["status"], sensor["last_tick_status"]) == ("RUNNING", "SKIPPED"), sensor
     assert sensor["last_run_ids"] == []
+
+
+## Landing files
+
+
+@given(
+    parsers.parse(
+        'the landing sensor "{name}" of "{product}" is started through Dagster and has looked once'
+    ),
+    target_fixture="trigger",
+)
+def landing_started(
+    live_platform: LivePlatform, name: str, product: str, request: pytest.FixtureRequest
+) -> dict[str, Any]:
+    location = _location(live_platform, product)
+    client = _client(live_platform)
+    assert client.start_sensor(location, name) == "RUNNING"
+    # Stopped again whatever happens: no later landing starts a run another scenario reads.
+    request.addfinalizer(lambda: client.stop_sensor(location, name))
+
+    def looked() -> bool:
+        (sensor,) = [t for t in client.triggers(location) if t.name == name]
+        return sensor.last_tick_status == "SKIPPED"
+
+    wait_until(looked, 90, f"the first tick of {name}")
+    return {"product": product, "sensor": name}
+
+
+@when(parsers.parse('a file "{name}" lands in the staging bucket under "{folder}"'))
+def file_lands(
+    live_platform: LivePlatform, trigger: dict[str, Any], name: str, folder: str
+) -> None:
+    assert folder == f"{trigger['product']}/"
+    with live_platform.s3().open_output_stream(f"staging/{folder}{name}") as out:
+        out.write(b"order_id,amount\n1,9.99\n")
+
+
+@then(parsers.parse('that run is tagged "{key}" = "{value}"'))
+def run_tagged(live_platform: LivePlatform, trigger: dict[str, Any], key: str, value: str) -> None:
+    assert _client(live_platform).runs_tagged(key, value) == [trigger["run_id"]]
 
 
 ## Schedules

@@ -12,17 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
+import pytest
 from pyarrow import fs
 from pytest_bdd import given, parsers, then, when
 
 from floe.compiler import compile_pipeline
 from floe.platform import runs
-from floe.platform.dagster_client import RunResult
+from floe.platform.dagster_client import DagsterClient, RunResult
 from floe.runtime.iceberg import open_catalog
 from steps.common import DEMO, PLAIN_DBT, PLAIN_PRODUCT, CommandResult
 from steps.platform import LivePlatform, wait_until
-
-_RUNS: dict[str, RunResult] = {}
 
 
 def run_product(live: LivePlatform, product: str, output_dir: Path | None = None) -> RunResult:
@@ -43,24 +42,39 @@ def seed_rows(product: str, seed: str) -> list[dict[str, str]]:
 ## Given
 
 
+@pytest.fixture(scope="session")
+def latest_runs() -> dict[str, RunResult]:
+    """Per product, the last successful run a scenario started: reused while it is still the
+    product's newest run in Dagster, so the tables hold exactly what it wrote."""
+    return {}
+
+
 @given(parsers.parse('the pipeline of "{product}" has run through Dagster'), target_fixture="run")
-def completed_run(live_platform: LivePlatform, product: str) -> RunResult:
-    """Run once per session per product; later scenarios read what it wrote."""
-    if product not in _RUNS:
-        _RUNS[product] = run_product(live_platform, product)
-    assert _RUNS[product].status == "SUCCESS", _RUNS[product].errors
-    return _RUNS[product]
+def completed_run(
+    live_platform: LivePlatform, latest_runs: dict[str, RunResult], product: str
+) -> RunResult:
+    job = runs.load_artifact(live_platform.build, product).orchestration.job_name
+    newest = DagsterClient(live_platform.url("dagster")).job_runs(job)[:1]
+    cached = latest_runs.get(product)
+    if cached is None or newest != [cached.run_id]:
+        latest_runs[product] = run_product(live_platform, product)
+    assert latest_runs[product].status == "SUCCESS", latest_runs[product].errors
+    return latest_runs[product]
 
 
 @given(
     parsers.parse('the product "{name}" in the platform, whose model "{model}" fails at run time'),
     target_fixture="broken",
 )
-def failing_copy(live_platform: LivePlatform, name: str, model: str) -> dict[str, Any]:
-    """The session's copy of customer-360 (see steps.platform), with one model broken."""
+def failing_copy(
+    live_platform: LivePlatform, name: str, model: str, request: pytest.FixtureRequest
+) -> dict[str, Any]:
+    """The session's copy of customer-360 (see steps.platform), with one model broken, and
+    mended again when the scenario ends, whatever it did."""
     products = live_platform.settings.home / "products" / name
     (sql_file,) = (products / "models").rglob(f"{model}.sql")
     original = sql_file.read_text()
+    request.addfinalizer(lambda: sql_file.write_text(original))
     # Valid SQL (so the compiler accepts it) that fails when DuckDB executes it.
     sql_file.write_text(f"select error('simulated failure in {model}') as segment\n")
     return {"name": name, "model": model, "sql_file": sql_file, "original": original}
@@ -73,10 +87,12 @@ def failing_copy(live_platform: LivePlatform, name: str, model: str) -> dict[str
     parsers.parse('the pipeline of "{product}" is triggered through the Dagster webserver'),
     target_fixture="run",
 )
-def trigger(live_platform: LivePlatform, product: str) -> RunResult:
+def trigger(
+    live_platform: LivePlatform, latest_runs: dict[str, RunResult], product: str
+) -> RunResult:
     result = run_product(live_platform, product)
     if result.status == "SUCCESS":
-        _RUNS[product] = result
+        latest_runs[product] = result
     return result
 
 
@@ -116,7 +132,7 @@ def run_without_catalog(live_platform: LivePlatform, product: str) -> CommandRes
     from floe.cli import invoke
     from floe.platform.dagster_client import DagsterClient
 
-    seaweed = next(s for s in live_platform.platform._services() if s.name == "seaweedfs")
+    seaweed = live_platform.platform.service("seaweedfs")
     client = DagsterClient(live_platform.url("dagster"))
     before = _run_count(client)
     seaweed.stop()
@@ -221,9 +237,30 @@ def row_counts_recorded(live_platform: LivePlatform, run: RunResult) -> None:
 def tests_passed(run: RunResult, n: int) -> None:
     assert len(run.checks) == n, sorted(run.checks)
     assert all(run.checks.values()), {k: v for k, v in run.checks.items() if not v}
-    first_check = min(i for i, e in enumerate(run.order) if e.startswith("check:"))
     assert run.order[0].split("/")[-1].startswith("raw_")
-    assert first_check > 0
+    checks = [(i, e.split(":")[1]) for i, e in enumerate(run.order) if e.startswith("check:")]
+    assert len(checks) == n
+    for position, asset in checks:
+        # Each check follows its own table's materialization in the run's event stream.
+        assert asset in run.order[:position], (asset, run.order[: position + 1])
+
+
+@then(
+    parsers.parse(
+        'dbt tests checked the tables of each layer "{layers}" of "{product}", and passed'
+    )
+)
+def tests_per_layer(live_platform: LivePlatform, run: RunResult, layers: str, product: str) -> None:
+    compiled = runs.load_artifact(live_platform.build, product)
+    namespace = compiled.lakehouse.namespace
+    ran = [e.split(":", 2)[1:] for e in run.order if e.startswith("check:")]
+    for layer in (name.strip() for name in layers.split(",")):
+        layered = [t for t in compiled.transforms if t.layer == layer]
+        tables = {f"{namespace}/{t.table.split('.', 1)[1]}" for t in layered}
+        dbt_tests = {test for t in layered for test in t.tests}
+        on_layer = [name for asset, name in ran if asset in tables and name in dbt_tests]
+        assert on_layer, f"no dbt test ran on a {layer} table of {product}"
+        assert all(run.checks[name] for name in on_layer), {n: run.checks[n] for n in on_layer}
 
 
 @then(parsers.parse('it lists the tables "{names}"'))
@@ -370,13 +407,21 @@ def incremental_no_duplicates(
 
 
 @then(parsers.parse('"{model}" gained a snapshot in the second run'))
-def newer_snapshot(live_platform: LivePlatform, second_run: RunResult, model: str) -> None:
+def newer_snapshot(
+    live_platform: LivePlatform, run: RunResult, second_run: RunResult, model: str
+) -> None:
     compiled = runs.load_artifact(live_platform.build, "financial-risk")
-    table = catalog(live_platform, "financial-risk").load_table(compiled.transform(model).table)
-    current = table.current_snapshot()
-    assert current.parent_snapshot_id in {s.snapshot_id for s in table.metadata.snapshots}
-    assert current.timestamp_ms >= max(s.timestamp_ms for s in table.metadata.snapshots)
-    assert len(table.metadata.snapshots) >= 3  # create; then delete + insert per later run
+    table_id = compiled.transform(model).table
+    table = catalog(live_platform, "financial-risk").load_table(table_id)
+    key = table_id.replace(".", "/")
+    first, second = run.snapshot_ids[key], second_run.snapshot_ids[key]
+    assert table.current_snapshot().snapshot_id == second != first
+    # The second run's commit descends from the first's: history kept, not replaced.
+    ancestors, snapshot = [], table.snapshot_by_id(second)
+    while snapshot is not None and snapshot.parent_snapshot_id is not None:
+        ancestors.append(snapshot.parent_snapshot_id)
+        snapshot = table.snapshot_by_id(snapshot.parent_snapshot_id)
+    assert first in ancestors, (first, ancestors)
 
 
 @then(

@@ -31,7 +31,7 @@ RUN = """query($id: ID!, $cursor: String) { runOrError(runId: $id) { __typename
     stepStats { stepKey status }
     eventConnection(afterCursor: $cursor, limit: 1000) { cursor hasMore events { __typename
       ... on MaterializationEvent { assetKey { path } metadataEntries { label
-        ... on IntMetadataEntry { intValue } } }
+        ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text } } }
       ... on ExecutionStepFailureEvent { stepKey error { message } }
       ... on RunFailureEvent { message }
       ... on FailedToMaterializeEvent { assetKey { path } }
@@ -58,6 +58,11 @@ TRIGGERS = (
 )
 START_SENSOR = """mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) {
   __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
+SENSOR_ID = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) {
+  __typename ... on Sensor { id } ... on SensorNotFoundError { message } } }"""
+STOP_SENSOR = """mutation($id: String!) { stopSensor(id: $id) { __typename
+  ... on StopSensorMutationResult { instigationState { status } }
+  ... on PythonError { message } } }"""
 SCHEDULE_DRY_RUN = """mutation($s: ScheduleSelector!, $t: Float) {
   scheduleDryRun(selectorData: $s, timestamp: $t) { __typename
     ... on DryRunInstigationTick { timestamp evaluationResult {
@@ -83,6 +88,9 @@ class RunResult(FloeModel):
     started_at: float | None = Field(default=None, description="epoch seconds")
     ended_at: float | None = Field(default=None, description="epoch seconds")
     row_counts: dict[str, int] = Field(default_factory=dict)
+    snapshot_ids: dict[str, int] = Field(
+        default_factory=dict, description="asset key -> the Iceberg snapshot its commit made"
+    )
     materialized: list[str] = Field(default_factory=list)
     failed_assets: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
@@ -90,7 +98,8 @@ class RunResult(FloeModel):
     check_rows: dict[str, int] = Field(default_factory=dict, description="rows a check saw")
     order: list[str] = Field(
         default_factory=list,
-        description="materializations and checks, in event order ('check:<name>' for checks)",
+        description="materializations and checks, in event order ('check:<asset>:<name>' for "
+        "checks)",
     )
     observations: dict[str, dict[str, int | str]] = Field(
         default_factory=dict, description="asset key -> the metadata of its last observation"
@@ -201,6 +210,7 @@ class DagsterClient:
             page = more["eventConnection"]
             events += page["events"]
         counts: dict[str, int] = {}
+        snapshots: dict[str, int] = {}
         materialized, failed, errors, order, planned = [], [], [], [], []
         checks: dict[str, bool] = {}
         check_rows: dict[str, int] = {}
@@ -214,13 +224,16 @@ class DagsterClient:
                 for entry in ev["metadataEntries"]:
                     if entry["label"] == "dagster/row_count" and "intValue" in entry:
                         counts[key] = entry["intValue"]
+                    if entry["label"] == "iceberg/snapshot_id" and "text" in entry:
+                        snapshots[key] = int(entry["text"])
             elif kind == "AssetCheckEvaluationEvent":
                 name = ev["evaluation"]["checkName"]
                 checks[name] = bool(ev["evaluation"]["success"])
                 for entry in ev["evaluation"]["metadataEntries"]:
                     if entry["label"] == "element_count" and "intValue" in entry:
                         check_rows[name] = entry["intValue"]
-                order.append(f"check:{name}")
+                asset = "/".join(ev["evaluation"]["assetKey"]["path"])
+                order.append(f"check:{asset}:{name}")
             elif kind == "ObservationEvent":
                 observations["/".join(ev["assetKey"]["path"])] = {
                     e["label"]: e["intValue"] if "intValue" in e else e.get("text", "")
@@ -248,6 +261,7 @@ class DagsterClient:
             started_at=start,
             ended_at=end,
             row_counts=counts,
+            snapshot_ids=snapshots,
             materialized=materialized,
             failed_assets=sorted(set(failed)),
             errors=errors,
@@ -296,6 +310,18 @@ class DagsterClient:
         status = (data.get("sensorState") or {}).get("status")
         if status != "RUNNING":
             raise PlatformError(f"Dagster did not start sensor {name}: {data}")
+        return str(status)
+
+    def stop_sensor(self, location: str, name: str) -> str:
+        """Stop a sensor: the daemon ticks it no more; returns its new status."""
+        selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
+        found = self._query(SENSOR_ID, {"s": {**selector, "sensorName": name}})["sensorOrError"]
+        if found["__typename"] != "Sensor":
+            raise PlatformError(f"Dagster has no sensor {name}: {found.get('message', '')}")
+        data = self._query(STOP_SENSOR, {"id": found["id"]})["stopSensor"]
+        status = (data.get("instigationState") or {}).get("status")
+        if status != "STOPPED":
+            raise PlatformError(f"Dagster did not stop sensor {name}: {data}")
         return str(status)
 
     def schedule_tick(self, location: str, name: str, timestamp: float) -> list[dict[str, Any]]:

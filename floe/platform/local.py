@@ -240,9 +240,16 @@ class LocalPlatform:
         progress("restarting dagster-daemon for the new workspace")
         self.restart("dagster-daemon")
 
+    def service(self, name: str) -> ServiceProcess:
+        """One service's process handle, to stop or inspect it by its pid."""
+        found = [s for s in self._services() if s.name == name]
+        if not found:
+            raise PlatformError(f"no service named '{name}' on this platform")
+        return found[0]
+
     def restart(self, name: str) -> None:
         """Stop and start one service by pid, waiting until it is healthy again."""
-        (svc,) = [s for s in self._services() if s.name == name]
+        svc = self.service(name)
         svc.stop()
         svc.start()
         svc.wait_healthy(_timeout(name))

@@ -40,7 +40,7 @@ def build_definitions(artifact_file: Path) -> Definitions:
         asset_checks=build_quality_checks(compiled),
         jobs=[job, maintenance],
         schedules=triggers.schedules(compiled, job, maintenance),
-        sensors=[triggers.first_run_sensor(compiled, job)],
+        sensors=[triggers.first_run_sensor(compiled, job), triggers.landing_sensor(compiled, job)],
         resources={"dbt": dbt_resource(compiled, base)},
         executor=run_executor,
     )
