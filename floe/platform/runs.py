@@ -120,9 +120,18 @@ def launch(
     if digest is not None:
         progress(f"loading {location} into its code server")
     new_location = code_servers.ensure(settings, platform.secrets, location, digest is not None)
+    # Dagster reads the location from its server again (cheap: the server does not reload
+    # code), so a location that failed to load is caught here, not as "job not found".
+    try:
+        client.reload(location)
+    except PlatformError as exc:
+        if digest is not None:
+            raise  # a server that has just loaded this artifact cannot: the artifact is at fault
+        progress(f"{location} did not load ({exc.message}); restarting its code server")
+        code_servers.ensure(settings, platform.secrets, location, restart=True)
+        client.reload(location)
     if digest is not None:
         # Recorded only once the reload succeeded: a failed reload is tried again next time.
-        client.reload(location)
         record_loaded(settings, compiled)
     if new_location:
         # The daemon reads its workspace's locations at start; restarting it leaves runs
