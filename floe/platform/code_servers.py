@@ -11,7 +11,6 @@ points at them by port.
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from pathlib import Path
 
@@ -67,20 +66,27 @@ def _register(settings: PlatformSettings, name: str, definitions: Path) -> int:
     return port
 
 
-def _listening(port: int) -> bool:
+def _serving(port: int) -> bool:
+    """The server's gRPC health service says SERVING: it has loaded the code and started. (Its
+    port accepts TCP connections earlier, while the code is still loading.)"""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
+
+    request = health_pb2.HealthCheckRequest(service="DagsterApi")
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            reply = health_pb2_grpc.HealthStub(channel).Check(request, timeout=2)
+    except grpc.RpcError:
         return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 def server(
     settings: PlatformSettings, env: dict[str, str], name: str, definitions: Path, port: int
 ) -> ServiceProcess:
-    """``dagster api grpc`` loads the code before it listens, so an open port means loaded.
-    A load error does not kill it (``--lazy-load-user-code``): the webserver shows the error
-    on the location, and ``floe run`` reports it."""
+    """``dagster api grpc`` loads the code before it serves. A load error does not kill it
+    (``--lazy-load-user-code``): the webserver shows the error on the location, and ``floe
+    run`` reports it."""
     dagster = str(Path(sys.executable).parent / "dagster")
     return ServiceProcess(
         name=f"{PREFIX}{name}",
@@ -94,7 +100,7 @@ def server(
         log_dir=settings.log_dir,
         env=env,
         cwd=definitions.parent,
-        health=lambda: _listening(port),
+        health=lambda: _serving(port),
     )
 
 
