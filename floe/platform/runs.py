@@ -23,10 +23,13 @@ CATALOG_ATTEMPTS = 4
 def load_artifact(output_dir: Path, product: str) -> CompiledArtifacts:
     path = output_dir / product / ARTIFACT_FILE
     if not path.is_file():
-        raise FloeError(
-            f"no compiled artifact for '{product}' in {output_dir}",
-            hint=f"run 'floe compile demo/{product} --output-dir {output_dir}' first",
+        name = Path(product).name
+        hint = (
+            f"pass the product's name, not its folder: 'floe run {name}'"
+            if name != product and (output_dir / name / ARTIFACT_FILE).is_file()
+            else f"compile it first: 'floe compile <folder of {name}> --output-dir {output_dir}'"
         )
+        raise FloeError(f"no compiled artifact for '{product}' in {output_dir}", hint=hint)
     return artifact.read(path)
 
 
