@@ -166,7 +166,8 @@ def bench_pipeline(
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="floe-bench-home-") as tmp:
         home = Path(tmp)
-        settings = load(home, PORT_OFFSET)
+        # Triggers off: no schedule or sensor run may overlap a measured one.
+        settings = load(home, PORT_OFFSET, triggers=False)
         out = home / "build"
         summary = run_demo(demo, out, settings, 1.0, lambda _: None)
         platform = LocalPlatform(load(home))
