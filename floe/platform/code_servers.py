@@ -116,8 +116,9 @@ def servers(settings: PlatformSettings, env: dict[str, str]) -> list[ServiceProc
     ]
 
 
-def write_workspace(settings: PlatformSettings, path: Path) -> Path:
-    """The workspace the webserver and the daemon read: each served location by its port."""
+def write_workspace(settings: PlatformSettings) -> bool:
+    """The workspace the webserver and the daemon read: each served location by its port.
+    True if it changed (they read it only at start or on a reload)."""
     served = compiled_locations(settings.workspace)
     known = registry(settings)
     entries = [
@@ -131,11 +132,13 @@ def write_workspace(settings: PlatformSettings, path: Path) -> Path:
         for name in sorted(served)
         if name in known
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = workspace_file(settings)
     text = yaml.safe_dump({"load_from": entries}, sort_keys=True)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
-    return path
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
 
 
 def ensure(
@@ -157,9 +160,7 @@ def ensure(
         svc.stop(children=False)
     svc.start()
     svc.wait_healthy(START_TIMEOUT)
-    workspace = workspace_file(settings)
-    before = workspace.read_text(encoding="utf-8") if workspace.is_file() else ""
-    return write_workspace(settings, workspace).read_text(encoding="utf-8") != before
+    return write_workspace(settings)
 
 
 def is_code_server(service: str) -> bool:

@@ -125,8 +125,8 @@ class LocalPlatform:
         timings: dict[str, float] = {}
         started = time.monotonic()
         obs.check_installed()
-        services.install_duckdb_extensions(self.settings)
-        services.write_dagster_yaml(self.settings)
+        services.install_duckdb_extensions(s)
+        services.write_dagster_yaml(s)
         # Storage and the observability stores start together; once PostgreSQL and the catalog
         # answer, the code servers and the lineage receiver start while the slower ones finish;
         # the webserver and daemon start once every code server listens, because they read
@@ -144,7 +144,7 @@ class LocalPlatform:
             svc.start()
         for name in GATES:
             timings[name] = self._wait(svcs[name], progress)
-        services.create_databases(self.settings, self.secrets[sec.PG_PASSWORD].get_secret_value())
+        services.create_databases(s, self.secrets[sec.PG_PASSWORD].get_secret_value())
         fresh = [svc.name for svc in second if svc.pid() is None]
         for svc in second:
             progress(f"starting {svc.name}")
@@ -152,10 +152,8 @@ class LocalPlatform:
         for svc in second:
             if code_servers.is_code_server(svc.name):
                 timings[svc.name] = self._wait(svc, progress)
-        code_servers.record_started(self.settings, fresh)
-        workspace = services.workspace_file(s)
-        before = workspace.read_text(encoding="utf-8") if workspace.is_file() else ""
-        changed = code_servers.write_workspace(s, workspace).read_text(encoding="utf-8") != before
+        code_servers.record_started(s, fresh)
+        changed = code_servers.write_workspace(s)
         running = [svc.name for svc in dagster if svc.pid() is not None]
         for svc in dagster:
             progress(f"starting {svc.name}")
@@ -196,7 +194,7 @@ class LocalPlatform:
     def _services_no_init(self) -> list[ServiceProcess]:
         """Service handles for status/stop without initialising anything on disk."""
         s = self.settings
-        if not (self.settings.home / "postgres" / "data" / "PG_VERSION").is_file():
+        if not (s.home / "postgres" / "data" / "PG_VERSION").is_file():
             names = [*START_TIMEOUT, *map(code_servers.PREFIX.__add__, code_servers.registry(s))]
             return [ServiceProcess(n, [], s.run_dir, s.log_dir) for n in names]
         return self._services()
@@ -233,9 +231,7 @@ class LocalPlatform:
     def _reload_workspace(self, progress: Progress) -> None:
         from floe.platform.dagster_client import DagsterClient
 
-        for svc in self._services():
-            if svc.name == "dagster-webserver":
-                self._wait(svc, progress)
+        self._wait(self.service("dagster-webserver"), progress)
         DagsterClient(self.settings.url("dagster")).reload_workspace()
         progress("restarting dagster-daemon for the new workspace")
         self.restart("dagster-daemon")

@@ -11,8 +11,10 @@ from floe import artifact
 from floe.artifact.io import ARTIFACT_FILE
 from floe.artifact.models import CompiledArtifacts
 from floe.errors import FloeError, PlatformError
+from floe.platform import code_servers
 from floe.platform.dagster_client import DagsterClient, RunResult
 from floe.platform.governance import check_manifest
+from floe.platform.local import LocalPlatform
 from floe.platform.settings import PlatformSettings
 from floe.plugins.base import CatalogPlugin
 from floe.plugins.registry import default_loader
@@ -114,26 +116,23 @@ def launch(
     check_manifest(compiled, settings.manifest_sha256, "floe run")
     check_catalog(compiled, progress)
     client = DagsterClient(settings.url("dagster"))
-    digest = _changed_artifact(settings, compiled)
-    from floe.platform import code_servers
-    from floe.platform.local import LocalPlatform
-
+    changed = _changed_artifact(settings, compiled)
     platform = LocalPlatform(settings)
     location = compiled.orchestration.code_location
-    if digest is not None:
+    if changed:
         progress(f"loading {location} into its code server")
-    new_location = code_servers.ensure(settings, platform.secrets, location, digest is not None)
+    new_location = code_servers.ensure(settings, platform.secrets, location, restart=changed)
     # Dagster reads the location from its server again (cheap: the server does not reload
     # code), so a location that failed to load is caught here, not as "job not found".
     try:
         client.reload(location)
     except PlatformError as exc:
-        if digest is not None:
+        if changed:
             raise  # a server that has just loaded this artifact cannot: the artifact is at fault
         progress(f"{location} did not load ({exc.message}); restarting its code server")
         code_servers.ensure(settings, platform.secrets, location, restart=True)
         client.reload(location)
-    if digest is not None:
+    if changed:
         # Recorded only once the reload succeeded: a failed reload is tried again next time.
         record_loaded(settings, compiled)
     if new_location:
@@ -161,12 +160,11 @@ def _digest(compiled: CompiledArtifacts) -> str:
     return hashlib.sha256(compiled.model_dump_json().encode()).hexdigest()
 
 
-def _changed_artifact(settings: PlatformSettings, compiled: CompiledArtifacts) -> str | None:
-    """The artifact's digest if its code server has not loaded it yet, else None: loading
-    restarts the server, which costs seconds."""
-    digest = _digest(compiled)
+def _changed_artifact(settings: PlatformSettings, compiled: CompiledArtifacts) -> bool:
+    """Whether its code server has not loaded this artifact yet: loading restarts the server,
+    which costs seconds."""
     _, loaded = _loaded_state(settings)
-    return None if loaded.get(compiled.orchestration.code_location) == digest else digest
+    return loaded.get(compiled.orchestration.code_location) != _digest(compiled)
 
 
 def record_loaded(settings: PlatformSettings, compiled: CompiledArtifacts) -> None:
