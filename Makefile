@@ -20,6 +20,8 @@ system-deps:
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v prometheus-pushgateway >/dev/null || missing="$$missing prometheus-pushgateway"; \
+	command -v docker-registry >/dev/null || missing="$$missing docker-registry"; \
+	command -v htpasswd >/dev/null || missing="$$missing apache2-utils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -27,11 +29,13 @@ system-deps:
 	    --no-install-recommends $$missing; \
 	fi
 
-$(STAMP): requirements.lock requirements-spark.lock requirements-spark-jars.lock requirements-phoenix.lock pyproject.toml | system-deps
+$(STAMP): requirements.lock scripts/install_cosign.sh requirements-spark.lock requirements-spark-jars.lock requirements-phoenix.lock pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q uv==0.13.9
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@echo "cosign 2.5 (signs and verifies promoted artifacts) into $(BIN)"
+	bash scripts/install_cosign.sh $(VENV)
 	@echo "compute: spark (pyspark, dbt-spark, the Iceberg runtime jar; about 700 MB once)"
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-spark.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -r requirements-spark-jars.lock

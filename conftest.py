@@ -24,6 +24,7 @@ pytest_plugins = [
     "steps.evolution",
     "steps.lifecycle",
     "steps.concurrency",
+    "steps.promotion",
 ]
 
 SPEC_URL = "spec/e2e-platform-and-demo.md#"

@@ -23,7 +23,7 @@ Feature: Governance & Security
     Given a running platform
     And the pipeline of "customer-360" has run through Dagster
     Then the platform's secrets file is readable by its owner only
-    And none of the platform's 5 secret values appears in its logs, its run logs or the compiled output
+    And none of the platform's 7 secret values appears in its logs, its run logs or the compiled output
     And the compiled profiles.yml of "customer-360" names each secret by reference only
 
   Scenario: A product compiled against a manifest of its own is refused by the platform, as a security event

@@ -102,3 +102,14 @@ class AccessDeniedError(FloeError):
 
 class TableNotFoundError(FloeError):
     """No such table or namespace in the catalog (or the principal may not see it)."""
+
+
+class PromotionError(FloeError):
+    """A promotion request names a product, version, environment or request that is not there,
+    or asks for a step the promotion rules do not allow."""
+
+
+class PromotionBlockedError(FloeError):
+    """A promotion gate failed or could not be reached: nothing was promoted."""
+
+    exit_code = ExitCode.GOVERNANCE

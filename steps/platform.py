@@ -193,9 +193,11 @@ def status_lists(health: dict[str, Any], n: int) -> None:
         "dagster-webserver",
         "lineage-receiver",
         "phoenix",
+        "policy-gate",
         "postgres",
         "prometheus",
         "pushgateway",
+        "registry",
         "rotel",
         "seaweedfs",
     ]
@@ -210,7 +212,7 @@ def code_servers_shared(live: LivePlatform, health: dict[str, Any]) -> None:
     products = sorted(e["python_file"]["location_name"] for e in compiled["load_from"])
     servers = {n.removeprefix("code-server-"): s for n, s in health["status"].items()}
     assert sorted(n for n in servers if n in products) == products
-    assert len(health["status"]) == 9 + len(products)
+    assert len(health["status"]) == 11 + len(products)
     # The workspace Dagster's processes were started with names each server's port.
     dagster_ws = live.settings.home / "dagster" / "workspace.yaml"
     entries = {

@@ -16,6 +16,7 @@ from floe.errors import PlatformError, ServiceStartError
 from floe.observability.logging import get_logger
 from floe.platform import code_servers, services
 from floe.platform import observability_services as obs
+from floe.platform import promotion_services as promo
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, tail
 from floe.platform.settings import PlatformSettings
@@ -31,10 +32,21 @@ START_TIMEOUT = {
     "dagster-webserver": 120,
     "dagster-daemon": 120,
     "lineage-receiver": 60,
+    "registry": 30,
+    "policy-gate": 30,
 }
 DAGSTER = ("dagster-webserver", "dagster-daemon")
 # Storage gates everything else; Dagster and the lineage receiver need PostgreSQL's databases.
-FIRST_WAVE = ("postgres", "seaweedfs", "phoenix", "rotel", "pushgateway", "prometheus")
+FIRST_WAVE = (
+    "postgres",
+    "seaweedfs",
+    "phoenix",
+    "rotel",
+    "pushgateway",
+    "prometheus",
+    "registry",
+    "policy-gate",
+)
 GATES = ("postgres", "seaweedfs")
 
 
@@ -50,8 +62,9 @@ LOCK_FILE = ".platform.lock"
 
 
 class LocalPlatform:
-    """PostgreSQL, SeaweedFS (S3 + Iceberg REST catalog), Dagster webserver and daemon, and the
-    observability services: rotel, Phoenix, Prometheus + pushgateway, the lineage receiver."""
+    """PostgreSQL, SeaweedFS (S3 + Iceberg REST catalog), Dagster webserver and daemon, the
+    observability services (rotel, Phoenix, Prometheus + pushgateway, the lineage receiver) and
+    the promotion services (the OCI registry and the policy gate)."""
 
     target = "local"
 
@@ -75,6 +88,8 @@ class LocalPlatform:
             obs.rotel(s),
             obs.pushgateway(s),
             obs.prometheus(s),
+            promo.registry(s, secrets),
+            promo.policy_gate(s),
             *code_servers.servers(s, services.dagster_env(s, secrets)),
             *services.dagster_processes(s, secrets),
             obs.lineage_receiver(s, secrets),
@@ -92,6 +107,8 @@ class LocalPlatform:
             "pushgateway": s.url("pushgateway"),
             "prometheus": f"{s.url('prometheus')}/consoles/floe-pipelines.html",
             "lineage-receiver": f"{s.url('lineage')}/api/v1/namespaces",
+            "registry": f"OCI {s.url('registry')}/v2/",
+            "policy-gate": f"OPA data API {s.url('policy_gate')}/v1/data",
         }
 
     @contextmanager
@@ -125,6 +142,7 @@ class LocalPlatform:
         timings: dict[str, float] = {}
         started = time.monotonic()
         obs.check_installed()
+        promo.check_installed()
         services.install_duckdb_extensions(s)
         services.write_dagster_yaml(s)
         # Storage and the observability stores start together; once PostgreSQL and the catalog

@@ -357,6 +357,9 @@ def workspace_file(settings: PlatformSettings) -> Path:
     return dagster_home(settings) / "workspace.yaml"
 
 
+PROMOTION_SECRETS = (sec.REGISTRY_PASSWORD, sec.SIGNING_KEY_PASSWORD)
+
+
 def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> dict[str, str]:
     """What pipeline code needs to reach the platform: endpoints and credentials."""
     return {
@@ -377,7 +380,9 @@ def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> di
             if settings.manifest_sha256
             else {}
         ),
-        **{k: v.get_secret_value() for k, v in secrets.items()},
+        # Pipelines never push or sign artifacts: the registry's and the signing key's
+        # passwords stay with the promotion commands.
+        **{k: v.get_secret_value() for k, v in secrets.items() if k not in PROMOTION_SECRETS},
     }
 
 

@@ -29,6 +29,8 @@ BASE_PORTS: dict[str, int] = {
     "prometheus": 9090,
     "pushgateway": 9091,
     "lineage": 5000,
+    "registry": 5100,
+    "policy_gate": 8282,
 }
 GRPC_OFFSET = 10000
 SETTINGS_FILE = "platform.json"
