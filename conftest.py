@@ -25,9 +25,12 @@ pytest_plugins = [
     "steps.lifecycle",
     "steps.concurrency",
     "steps.promotion",
+    "steps.demo",
 ]
 
-SPEC_URL = "spec/e2e-platform-and-demo.md#"
+# Requirement links open the id's row of the traceability matrix, written beside the report
+# (reports/traceability.html next to reports/allure-report/).
+MATRIX_URL = "../traceability.html#"
 TARGET_TAGS = {
     "k8s": "needs a Kubernetes (Kind) cluster; deselected on the local target",
     "platform": "needs the local platform services running",
@@ -47,7 +50,7 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Callable[...
     if ID_RE.fullmatch(tag):
         function = pytest.mark.requirement(tag)(function)
         function = allure.label("requirement", tag)(function)
-        return allure.link(SPEC_URL + tag.lower(), name=tag)(function)  # type: ignore[no-any-return]
+        return allure.link(MATRIX_URL + tag, name=tag)(function)  # type: ignore[no-any-return]
     if tag.startswith("US-"):
         function = pytest.mark.story(tag)(function)
         return allure.story(tag)(function)  # type: ignore[no-any-return]

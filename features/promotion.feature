@@ -53,6 +53,18 @@ Feature: Artifact promotion
     And the registry's "staging" repository of "promo-tampered" holds nothing
 
   @FR-072
+  Scenario: A signed artifact whose layer was changed in the registry's storage fails the security gate
+    Given a running platform
+    And the product "promo-blob", a copy of "customer-360", compiled and pushed to dev by "alice"
+    And someone flips bytes of the layer blob of "dev/promo-blob" in the registry's storage
+    When "alice" promotes "promo-blob" from "dev" to "staging"
+    Then the command exits with code 3
+    And the error output says "security gate: dev/promo-blob@sha256:"
+    And the error output says "the registry's copy was changed"
+    And the registry's "staging" repository of "promo-blob" holds nothing
+    And the audit trail of that request records the "signature" gate as "pass" and the action "blocked"
+
+  @FR-072
   Scenario: With the policy gate service down, promotion blocks (fail-closed), and passes once the gate is back
     Given a running platform
     And the product "promo-gate", a copy of "customer-360", compiled and pushed to dev by "alice"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +52,14 @@ def run(
             min=0.001, max=1000, help="Seed row multiplier [default: FLOE_DEMO_SEED_SCALE or 1]."
         ),
     ] = None,
+    open_pages: Annotated[
+        bool | None,
+        typer.Option(
+            "--open/--no-open",
+            help="Open the Dagster UI, traces, lineage and metrics in the desktop's browser "
+            "[default: when run in a terminal of a graphical session].",
+        ),
+    ] = None,
 ) -> None:
     """Compile the three demo products, start the platform, run every pipeline through Dagster
     and print what landed in the lakehouse. The platform keeps running afterwards."""
@@ -87,11 +97,13 @@ def run(
         f"demo finished in {summary.seconds['total']:.0f}s "
         f"(compile {summary.seconds['compile']:.0f}s, "
         f"platform up {summary.seconds['platform_up']:.0f}s, seed scale {factor:g})\n"
-        f"  Dagster UI:        {s.url('dagster')}  (Assets > Global asset lineage)\n"
+        f"  Dagster UI:        {s.url('dagster')}/asset-groups  (global asset lineage)\n"
         f"  Iceberg REST:      {s.url('iceberg')}/v1/config\n"
         f"  S3 (SeaweedFS):    {s.url('s3')}  bucket 'warehouse'\n"
         f"  traces (Phoenix):  {s.url('phoenix')}/projects  (one project per product: "
         "floe-<product>; API: /v1/projects/floe-<product>/spans/otlpv1?trace_id=<trace id>)\n"
+        f"  demo trace:        {summary.trace_id}  (project floe-demo: one span per product "
+        "run, each run's root span links back to it)\n"
         f"  lineage (Marquez API): {s.url('lineage')}/api/v1/lineage?nodeId={gold}\n"
         f"  metrics (Prometheus): {s.url('prometheus')}/consoles/floe-pipelines.html  "
         f"(query: {s.url('prometheus')}/api/v1/query?query=floe_pipeline_run_duration_seconds)\n"
@@ -100,6 +112,19 @@ def run(
         "The platform keeps running. Stop it with: .venv/bin/floe platform down "
         "(add --purge to delete its data)"
     )
+    if open_pages is None:
+        graphical = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        open_pages = graphical and sys.stdout.isatty()
+    if open_pages:
+        import webbrowser
+
+        for url in (
+            f"{s.url('dagster')}/asset-groups",
+            f"{s.url('phoenix')}/projects",
+            f"{s.url('lineage')}/api/v1/lineage?nodeId={gold}",
+            f"{s.url('prometheus')}/consoles/floe-pipelines.html",
+        ):
+            webbrowser.open_new_tab(url)
     failed = [p for p, r in summary.results.items() if r.status != "SUCCESS"]
     if failed:
         raise PipelineError(

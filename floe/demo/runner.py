@@ -10,14 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opentelemetry import trace
+
 from floe.compiler import compile_pipeline
 from floe.demo.seeds import GENERATORS, write_seeds
+from floe.observability import tracing
 from floe.platform import runs
 from floe.platform.dagster_client import RunResult
 from floe.platform.local import LocalPlatform
 from floe.platform.settings import PlatformSettings
 
 PRODUCTS = tuple(GENERATORS)
+DEMO_SERVICE = "floe-demo"  # the trace store's project of the demo's own trace
 
 
 @dataclass
@@ -25,6 +29,7 @@ class DemoSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     models: dict[str, int] = field(default_factory=dict)
     results: dict[str, RunResult] = field(default_factory=dict)
+    trace_id: str = ""
 
 
 def demo_source(demo_dir: Path, home: Path, scale: float) -> Path:
@@ -68,17 +73,40 @@ def run_demo(
     summary.seconds["platform_up"] = platform.up(progress)["total"]
     for key, value in platform.env().items():
         os.environ.setdefault(key, value)
+    # One demo trace ties the three product traces together: each run is tagged with the
+    # demo span's traceparent, links its own root span to it and names its trace id.
+    tracing.install(DEMO_SERVICE, platform.settings.url("otlp_http"))
+    demo_span = tracing.tracer("floe.demo").start_span(
+        "demo.run", attributes={"floe.products": list(PRODUCTS), "floe.seed_scale": scale}
+    )
+    summary.trace_id = tracing.format_trace_id(demo_span.get_span_context().trace_id)
+    tags = {tracing.TRACEPARENT_TAG: tracing.traceparent(demo_span)}
     launched = {}
     for product in PRODUCTS:
         progress(f"launching {product}")
         launched[product] = runs.launch(
-            platform.settings, runs.load_artifact(output_dir, product), progress
+            platform.settings, runs.load_artifact(output_dir, product), progress, tags=tags
         )
+    parent = trace.set_span_in_context(demo_span)
     for product, run_id in launched.items():
 
         def show(r: RunResult, p: str = product) -> None:
             progress(f"{p}: {r.status.lower()}, {len(r.materialized)} tables written")
 
-        summary.results[product] = runs.wait(platform.settings, run_id, 1800, show)
+        finished = runs.wait(platform.settings, run_id, 1800, show)
+        summary.results[product] = finished
+        child = tracing.tracer("floe.demo").start_span(
+            f"demo.product {product}",
+            context=parent,
+            attributes={
+                "floe.product": product,
+                "floe.run_id": run_id,
+                "floe.run.trace_id": tracing.format_trace_id(tracing.trace_id_for_run(run_id)),
+                "floe.run.status": finished.status,
+            },
+        )
+        child.end()
+    demo_span.end()
+    tracing.flush()
     summary.seconds["total"] = round(time.monotonic() - start, 2)
     return summary

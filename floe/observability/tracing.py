@@ -34,6 +34,30 @@ def trace_id_for_run(run_id: str) -> int:
     return uuid.UUID(run_id).int
 
 
+TRACEPARENT_TAG = "floe/traceparent"
+
+
+def traceparent(span: trace.Span) -> str:
+    """W3C traceparent of ``span``: what a run is tagged with to join a trace it is part of
+    (the demo's, say), since a run's own trace id is fixed by its run id."""
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier, trace.set_span_in_context(span))
+    return carrier.get("traceparent", "")
+
+
+def span_context(traceparent_value: str | None) -> trace.SpanContext | None:
+    """The span a W3C traceparent names; None for a missing or malformed one."""
+    if not traceparent_value:
+        return None
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    ctx = TraceContextTextMapPropagator().extract({"traceparent": traceparent_value})
+    found = trace.get_current_span(ctx).get_span_context()
+    return found if found.is_valid else None
+
+
 def format_trace_id(trace_id: int) -> str:
     return format(trace_id, "032x")
 

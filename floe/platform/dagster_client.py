@@ -175,9 +175,10 @@ class DagsterClient:
         assets: list[str] | None = None,
         parent: RunResult | None = None,
         run_config: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> str:
-        """Launch ``job``; ``assets`` ('ns/table' keys) limits it to those assets, and
-        ``parent`` records the run it re-executes."""
+        """Launch ``job``; ``assets`` ('ns/table' keys) limits it to those assets, ``parent``
+        records the run it re-executes, and ``tags`` go on the run."""
         selector: dict[str, Any] = {
             "repositoryLocationName": location,
             "repositoryName": REPOSITORY,
@@ -186,6 +187,7 @@ class DagsterClient:
         params: dict[str, Any] = {"selector": selector, "runConfigData": run_config or {}}
         if assets is not None:
             selector["assetSelection"] = [{"path": key.split("/")} for key in assets]
+        run_tags = [{"key": k, "value": v} for k, v in (tags or {}).items()]
         if parent is not None:
             root = parent.root_run_id or parent.run_id
             params["executionMetadata"] = {
@@ -194,8 +196,11 @@ class DagsterClient:
                 "tags": [
                     {"key": "dagster/parent_run_id", "value": parent.run_id},
                     {"key": "dagster/root_run_id", "value": root},
+                    *run_tags,
                 ],
             }
+        elif run_tags:
+            params["executionMetadata"] = {"tags": run_tags}
         return _run_id(self._query(LAUNCH, {"p": params})["launchRun"])
 
     def run(self, run_id: str) -> RunResult:

@@ -111,6 +111,7 @@ def launch(
     progress: Callable[[str], None],
     job: str | None = None,
     run_config: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> str:
     """Launch the product's pipeline (or another of its jobs) on the platform's Dagster."""
     check_manifest(compiled, settings.manifest_sha256, "floe run")
@@ -144,6 +145,7 @@ def launch(
         compiled.orchestration.code_location,
         job or compiled.orchestration.job_name,
         run_config=run_config,
+        tags=tags,
     )
 
 

@@ -70,10 +70,24 @@ class Registry:
         return str(digest)
 
     def pull(self, repo: str, digest: str, outdir: Path) -> list[Path]:
+        """The layers of ``repo@digest``, each checked against the digest its manifest names:
+        a blob changed in the registry's storage must not pass for the signed one."""
         outdir.mkdir(parents=True, exist_ok=True)
-        return [
+        layers = json.loads(self.manifest(repo, digest))["layers"]
+        expected = {
+            blob["annotations"]["org.opencontainers.image.title"]: blob["digest"] for blob in layers
+        }
+        files = [
             Path(p) for p in self._client().pull(target=self.ref(repo, digest), outdir=str(outdir))
         ]
+        for path in files:
+            found = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+            if expected.get(path.name) != found:
+                raise RegistryError(
+                    f"{repo}@{digest}: layer {path.name} has digest {found}, its manifest says "
+                    f"{expected.get(path.name)}: the registry's copy was changed"
+                )
+        return files
 
     def resolve(self, repo: str, reference: str) -> str | None:
         """The digest a tag (or digest) names in ``repo``, or None where it names nothing."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from floe.errors import PromotionBlockedError, PromotionError
+from floe.errors import FloeError, PromotionBlockedError, PromotionError
 from floe.observability.logging import get_logger
 from floe.platform import secrets as sec
 from floe.platform.promotion_services import REGISTRY_USER, policy_folder
@@ -206,23 +206,9 @@ class Promotions:
         results = [gates.signature(self.signer, ref, self.trusted_key(target))]
         if results[0].passed:
             with tempfile.TemporaryDirectory(prefix="floe-promote-") as tmp:
-                content = self._content(repo, digest, Path(tmp))
-                fields["version"] = str(content["version"])
-                policy_input = {
-                    "product": product,
-                    "source": source,
-                    "target": target,
-                    "requested_by": actor,
-                    "digest": digest,
-                    "artifact": content,
-                    "platform": {"manifest_sha256": self.settings.manifest_sha256},
-                }
-                results.append(
-                    gates.policy(
-                        self.settings.url("policy_gate"), policy_input, policy_folder(self.settings)
-                    )
+                results += self._content_gates(
+                    product, source, target, actor, repo, digest, Path(tmp), fields
                 )
-                results.append(gates.security(Path(tmp) / "content"))
         for result in results:
             verdict = "pass" if result.passed else "fail"
             self._event(
@@ -276,6 +262,39 @@ class Promotions:
             "promoted",
             tuple(results),
         )
+
+    def _content_gates(
+        self,
+        product: str,
+        source: str,
+        target: str,
+        actor: str,
+        repo: str,
+        digest: str,
+        tmp: Path,
+        fields: dict[str, Any],
+    ) -> list[gates.GateResult]:
+        """Policy and security, on the artifact's bytes as pulled by digest."""
+        try:
+            content = self._content(repo, digest, tmp)
+        except FloeError as exc:  # bytes that are not what was signed, or no floe artifact
+            return [gates.GateResult("security", False, exc.message)]
+        fields["version"] = str(content["version"])
+        policy_input = {
+            "product": product,
+            "source": source,
+            "target": target,
+            "requested_by": actor,
+            "digest": digest,
+            "artifact": content,
+            "platform": {"manifest_sha256": self.settings.manifest_sha256},
+        }
+        return [
+            gates.policy(
+                self.settings.url("policy_gate"), policy_input, policy_folder(self.settings)
+            ),
+            gates.security(tmp / "content"),
+        ]
 
     def _content(self, repo: str, digest: str, tmp: Path) -> dict[str, Any]:
         """Pull the artifact by digest and read what the policies decide on from its bytes."""

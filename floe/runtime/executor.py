@@ -16,6 +16,7 @@ from dagster._core.execution.retries import RetryMode
 from dagster._core.executor.in_process import InProcessExecutor
 
 from floe.artifact.models import CompiledArtifacts
+from floe.observability import tracing
 from floe.plugins.base import QualityPlugin
 from floe.plugins.registry import default_loader
 from floe.runtime import observe
@@ -37,8 +38,9 @@ class ObservedInProcessExecutor(InProcessExecutor):
         self._compiled = compiled
 
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
-        run_id = plan_context.dagster_run.run_id
-        observer = observe.start_run(self._compiled, run_id)
+        run = plan_context.dagster_run
+        traceparent = run.tags.get(tracing.TRACEPARENT_TAG)
+        observer = observe.start_run(self._compiled, run.run_id, traceparent)
         _preload_quality(self._compiled)
         failed_steps: list[str] = []
         success = False

@@ -60,7 +60,12 @@ class RunObserver:
     """Traces, lineage, metrics and logs of one pipeline run (one Dagster run)."""
 
     def __init__(
-        self, compiled: CompiledArtifacts, run_id: str, catalog: Any = None, catalog_uri: str = ""
+        self,
+        compiled: CompiledArtifacts,
+        run_id: str,
+        catalog: Any = None,
+        catalog_uri: str = "",
+        part_of: trace.SpanContext | None = None,
     ) -> None:
         self.compiled = compiled
         self.run_id = run_id
@@ -95,16 +100,20 @@ class RunObserver:
         self.pipeline_job = ol.JobRef(
             self.service, compiled.orchestration.job_name, "DAGSTER", "JOB"
         )
+        attributes = {
+            "floe.product": self.product,
+            "floe.run_id": run_id,
+            "floe.job": compiled.orchestration.job_name,
+            "floe.namespace": compiled.lakehouse.namespace,
+        }
+        if part_of is not None:  # a run of a larger whole (the demo): linked, and findable
+            attributes["floe.part_of.trace_id"] = tracing.format_trace_id(part_of.trace_id)
         with tracing.pinned_trace(run_id):
             self.root = self._tracer.start_span(
                 f"pipeline.run {self.product}",
                 context=otel_context.Context(),
-                attributes={
-                    "floe.product": self.product,
-                    "floe.run_id": run_id,
-                    "floe.job": compiled.orchestration.job_name,
-                    "floe.namespace": compiled.lakehouse.namespace,
-                },
+                attributes=attributes,
+                links=[trace.Link(part_of)] if part_of is not None else (),
             )
         self._root_ctx = trace.set_span_in_context(self.root)
         if self.root.get_span_context().is_valid:
@@ -468,9 +477,12 @@ _observers: dict[str, RunObserver] = {}
 _observers_lock = threading.Lock()
 
 
-def start_run(compiled: CompiledArtifacts, run_id: str) -> RunObserver | NullObserver:
-    """The observer of ``run_id`` in this process, created (and the run started) on first use.
-    Anything going wrong here yields a ``NullObserver``: the run goes on unobserved."""
+def start_run(
+    compiled: CompiledArtifacts, run_id: str, traceparent: str | None = None
+) -> RunObserver | NullObserver:
+    """The observer of ``run_id`` in this process, created (and the run started) on first use;
+    ``traceparent`` names a span the run is part of. Anything going wrong here yields a
+    ``NullObserver``: the run goes on unobserved."""
     with _observers_lock:
         found = _observers.get(run_id)
         if found is not None:
@@ -483,7 +495,8 @@ def start_run(compiled: CompiledArtifacts, run_id: str) -> RunObserver | NullObs
                 uri = catalog_properties(compiled)["uri"]
             except Exception:
                 catalog, uri = None, compiled.plugins.catalog.config.get("uri", "")
-            found = RunObserver(compiled, run_id, catalog, str(uri))
+            part_of = tracing.span_context(traceparent)
+            found = RunObserver(compiled, run_id, catalog, str(uri), part_of)
         except Exception as exc:
             _LOG.warning("observe.run_not_observed", run_id=run_id, error=repr(exc))
             return NullObserver()

@@ -225,7 +225,8 @@ def _html(matrix: dict[str, Any]) -> str:
             for st in (_status(r["scenarios"], tg) for tg in matrix["targets"])
         )
         rows.append(
-            f"<tr><td>{r['id']}</td><td>{html.escape(r['text'])}</td><td>{scen}</td>{cells}</tr>"
+            f'<tr id="{r["id"]}"><td>{r["id"]}</td><td>{html.escape(r["text"])}</td>'
+            f"<td>{scen}</td>{cells}</tr>"
         )
     return (
         "<!doctype html><meta charset=utf-8><title>floe traceability</title>"
