@@ -25,7 +25,7 @@ Feature: Live demo mode
     Then they form the asset groups "customer_360, financial_risk, iot_telemetry", one per product
     And in every group each gold asset is built, through silver assets, from bronze assets of the same group, and no asset depends on a layer above its own
     And every asset carries its layer as the tag "layer"
-    And headless Chromium renders Dagster's global asset lineage with the three groups, its screenshot attached
+    And headless Chromium renders Dagster's global asset lineage with the three groups, and each group's lineage with every asset of its product, its screenshots attached
 
   Scenario: The trace store ties the three product traces to the demo's own trace
     Given "floe demo run" has run, as make demo runs it, on a fresh platform of its own
