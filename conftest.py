@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import allure
@@ -78,3 +81,43 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for path, seconds in sorted(_FILE_SECONDS.items(), key=lambda kv: -kv[1]):
         terminalreporter.write_line(f"{seconds:8.1f}s  {path}")
     terminalreporter.write_line(f"{sum(_FILE_SECONDS.values()):8.1f}s  total")
+
+
+# What ran where the spec names a component this machine cannot run (DESIGN's stand-ins).
+COMPONENTS = {
+    "catalog": "SeaweedFS Iceberg REST catalog (Polaris on the chart)",
+    "object storage": "SeaweedFS S3 (MinIO on the chart)",
+    "trace store": "Arize Phoenix (Jaeger on the chart)",
+    "lineage store": "floe's OpenLineage receiver, Marquez's API (Marquez on the chart)",
+    "dashboards": "Prometheus console templates (Grafana on the chart)",
+    "policy engine": "floe's policy gate, OPA's data API over regopy (OPA on the chart)",
+    "artifact registry": "Distribution registry (docker-registry) with cosign signatures",
+}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Every scenario's result says which target it ran on (Allure's result exists by now)."""
+    target = os.environ.get("FLOE_TARGET", "local")
+    allure.dynamic.label("target", target)
+    allure.dynamic.tag(f"target:{target}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Allure's environment panel: the target, the versions and what stood in for what."""
+    alluredir = session.config.getoption("allure_report_dir", default=None)
+    if not alluredir:
+        return
+    from importlib import metadata
+
+    lines = {
+        "target": os.environ.get("FLOE_TARGET", "local"),
+        "python": platform.python_version(),
+        **{pkg: metadata.version(pkg) for pkg in ("dagster", "dbt-core", "pyiceberg", "duckdb")},
+        **COMPONENTS,
+    }
+    path = Path(alluredir) / "environment.properties"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(f"{k.replace(' ', '.')}={v}\n" for k, v in lines.items()), encoding="utf-8"
+    )
