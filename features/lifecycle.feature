@@ -60,3 +60,17 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
     And floe starts the service again
     Then the same process is tracked again and no second copy runs
     And floe stops it by that pid
+
+  Scenario: A bucket over its quota fails the run with "storage is full", keeps the tables at their last snapshot, and the run succeeds once space is freed
+    Given a running platform
+    And the pipeline of "customer-360-failing" has run through Dagster
+    And the snapshot and row count of "customer_360_failing.gold_customer_360" are noted
+    And the "warehouse" bucket is filled past a quota of 1 MB, enforced by SeaweedFS, so that a write into it is refused
+    When floe run launches "customer-360-failing" on the platform
+    Then the command exits with code 5
+    And the error output says "storage is full: the bucket 'warehouse' refuses writes"
+    And the error output says "tables were left at their last committed snapshot and nothing was lost"
+    And "customer_360_failing.gold_customer_360" is still at the noted snapshot with the noted rows
+    When the quota of the "warehouse" bucket is removed and floe run launches "customer-360-failing" again
+    Then the command exits with code 0
+    And "customer_360_failing.gold_customer_360" has a new snapshot descending from the noted one, with the noted rows

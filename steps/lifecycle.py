@@ -4,6 +4,7 @@ and the bucket read back through the catalog and S3."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,10 +25,10 @@ from floe.platform import runs
 from floe.platform.dagster_client import DagsterClient, RunResult
 from floe.platform.process import SERVICE_MARK, ServiceProcess
 from floe.runtime.maintenance import referenced_files
-from steps.common import DEMO
+from steps.common import DEMO, CommandResult
 from steps.compiler import _run
 from steps.evolution import fresh_evolving_run
-from steps.pipeline import catalog, run_product
+from steps.pipeline import catalog, run_product, seed_rows
 from steps.platform import LivePlatform, demo_copy, wait_until
 
 
@@ -500,3 +501,154 @@ def stops_it(service: ServiceProcess, restarted_pid: int) -> None:
         psutil.Process(restarted_pid).status() == psutil.STATUS_ZOMBIE
     )
     assert _copies(service) == []
+
+
+## Storage full: a SeaweedFS bucket quota, enforced (DESIGN: SeaweedFS operations)
+
+PADDING = "_floe-quota-padding"  # fills the bucket past its quota; removed with the quota
+
+
+def weed_shell(live: LivePlatform, *commands: str) -> str:
+    s = live.settings
+    master = f"127.0.0.1:{s.port('weed_master')}.{s.grpc_port('weed_master')}"
+    filer = f"127.0.0.1:{s.port('weed_filer')}.{s.grpc_port('weed_filer')}"
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "weed"),
+            "shell",
+            f"-master={master}",
+            f"-filer={filer}",
+        ],
+        input="\n".join([*commands, "exit"]) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _data_folder(live: LivePlatform, table: str) -> str:
+    """Where the table keeps its data files: a table bucket takes writes only under a table."""
+    location = catalog(live, "customer-360-failing").load_table(table).location()
+    return f"{location.split('://', 1)[1].rstrip('/')}/data"
+
+
+def _probe(live: LivePlatform, folder: str) -> str | None:
+    """Write and delete one object; None when the bucket took it, else the refusal."""
+    s3 = live.s3()
+    path = f"{folder}/_floe-quota-probe-{time.monotonic_ns()}"
+    try:
+        with s3.open_output_stream(path) as out:
+            out.write(b"probe")
+        s3.delete_file(path)
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
+def _lift_quota(live: LivePlatform, bucket: str, folder: str) -> None:
+    weed_shell(
+        live, "lock", f"s3.bucket.quota -name={bucket} -op=remove", "s3.bucket.quota.enforce -apply"
+    )
+    s3 = live.s3()
+    padding = f"{folder}/{PADDING}"
+    if s3.get_file_info(padding).type != fs.FileType.NotFound:  # the finalizer may come second
+        s3.delete_file(padding)  # deletes work even over quota
+    wait_until(lambda: _probe(live, folder) is None, 60, f"the bucket '{bucket}' taking writes")
+
+
+@given(parsers.parse('the snapshot and row count of "{table}" are noted'), target_fixture="noted")
+def note_snapshot(live_platform: LivePlatform, table: str) -> dict[str, Any]:
+    loaded = catalog(live_platform, "customer-360-failing").load_table(table)
+    snapshot = loaded.current_snapshot()
+    rows = loaded.scan().to_arrow().num_rows
+    assert rows == len(seed_rows("customer-360", "raw_customers")), rows
+    return {"table": table, "snapshot": snapshot.snapshot_id, "rows": rows}
+
+
+@given(
+    parsers.parse(
+        'the "{bucket}" bucket is filled past a quota of {size:d} MB, enforced by SeaweedFS, so '
+        "that a write into it is refused"
+    )
+)
+def over_quota(
+    live_platform: LivePlatform,
+    noted: dict[str, Any],
+    bucket: str,
+    size: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    folder = _data_folder(live_platform, noted["table"])
+    with live_platform.s3().open_output_stream(f"{folder}/{PADDING}") as out:
+        out.write(b"\0" * (size + 1) * 1024 * 1024)
+    request.addfinalizer(lambda: _lift_quota(live_platform, bucket, folder))
+    out = weed_shell(
+        live_platform,
+        "lock",
+        f"s3.bucket.quota -name={bucket} -sizeMB={size}",
+        "s3.bucket.quota.enforce -apply",
+        "s3.bucket.list",
+    )
+    assert f"{bucket}\tsize:" in out and f"quota:{size * 1024 * 1024}" in out, out
+    # Sizes reach the check a few seconds after a write: enforce until a write is refused.
+    deadline = time.monotonic() + 60
+    while _probe(live_platform, folder) is None:
+        assert time.monotonic() < deadline, f"SeaweedFS never refused a write into {bucket}"
+        time.sleep(2)
+        weed_shell(live_platform, "lock", "s3.bucket.quota.enforce -apply")
+
+
+def _floe_run(live: LivePlatform, product: str) -> CommandResult:
+    return _run(
+        [
+            "run",
+            product,
+            "--output-dir",
+            str(live.build),
+            "--home",
+            str(live.settings.home),
+        ]
+    )
+
+
+@when(parsers.parse('floe run launches "{product}" on the platform'), target_fixture="command")
+def floe_run(live_platform: LivePlatform, product: str) -> CommandResult:
+    return _floe_run(live_platform, product)
+
+
+@when(
+    parsers.parse(
+        'the quota of the "{bucket}" bucket is removed and floe run launches "{product}" again'
+    ),
+    target_fixture="command",
+)
+def lift_and_run(
+    live_platform: LivePlatform, noted: dict[str, Any], bucket: str, product: str
+) -> CommandResult:
+    _lift_quota(live_platform, bucket, _data_folder(live_platform, noted["table"]))
+    return _floe_run(live_platform, product)
+
+
+@then(parsers.parse('"{table}" is still at the noted snapshot with the noted rows'))
+def same_snapshot(live_platform: LivePlatform, noted: dict[str, Any], table: str) -> None:
+    loaded = catalog(live_platform, "customer-360-failing").load_table(table)
+    assert loaded.current_snapshot().snapshot_id == noted["snapshot"]
+    assert loaded.scan().to_arrow().num_rows == noted["rows"]
+
+
+@then(
+    parsers.parse('"{table}" has a new snapshot descending from the noted one, with the noted rows')
+)
+def new_snapshot(live_platform: LivePlatform, noted: dict[str, Any], table: str) -> None:
+    loaded = catalog(live_platform, "customer-360-failing").load_table(table)
+    snapshot = loaded.current_snapshot()
+    lineage = []
+    while snapshot is not None:
+        lineage.append(snapshot.snapshot_id)
+        parent = snapshot.parent_snapshot_id
+        snapshot = loaded.snapshot_by_id(parent) if parent is not None else None
+    assert lineage[0] != noted["snapshot"] and noted["snapshot"] in lineage[1:], lineage
+    assert loaded.scan().to_arrow().num_rows == noted["rows"]
