@@ -96,7 +96,7 @@ Feature: Artifact promotion
     Then the command exits with code 0
     And the registry's "prod" repository of "promo-approval" holds dev's digest under the tags "1.0.0, current"
     And cosign verifies that digest in "prod" with the key the "prod" environment trusts
-    And the audit trail of that request shows it requested by "alice", approved by "bob", then "promoted"
+    And the audit trail of that request shows it requested by "alice", its 3 gates passed again at approval by "bob", approved by "bob", then "promoted"
 
   @FR-074
   Scenario: Rolling back prod deploys the previous digest again and deletes nothing

@@ -457,21 +457,31 @@ def pulled(
 
 @then(
     parsers.parse(
-        'the audit trail of that request shows it requested by "{requester}", approved by '
-        '"{approver}", then "{action}"'
+        'the audit trail of that request shows it requested by "{requester}", its {n:d} gates '
+        'passed again at approval by "{approver}", approved by "{approver2}", then "{action}"'
     )
 )
 def audit_approval(
-    live: LivePlatform, promo: dict[str, Any], requester: str, approver: str, action: str
+    live: LivePlatform,
+    promo: dict[str, Any],
+    requester: str,
+    n: int,
+    approver: str,
+    approver2: str,
+    action: str,
 ) -> None:
     rows = _audit(live, "request_id", promo["request"])
     actions = [(r["action"], r["actor"]) for r in rows]
     assert actions[0] == ("requested", requester)
-    assert actions[-3:] == [
-        ("awaiting_approval", requester),
-        ("approved", approver),
-        (action, approver),
+    waiting = actions.index(("awaiting_approval", requester))
+    assert actions[waiting + 1 :] == [
+        *[("gate", approver)] * n,
+        ("approved", approver2),
+        (action, approver2),
     ]
+    again = rows[waiting + 1 : waiting + 1 + n]
+    assert [r["gate"] for r in again] == ["signature", "policy", "security"]
+    assert {r["verdict"] for r in again} == {"pass"}
     assert rows[-1]["to_env"] == "prod" and rows[-1]["from_env"] == "staging"
 
 

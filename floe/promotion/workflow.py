@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import SecretStr
 
@@ -86,7 +86,7 @@ class Promotions:
         self.audit.record(request_id, action, actor, product, **fields)
         log.info(f"promotion.{action}", request=request_id, actor=actor, product=product, **fields)
 
-    def _refuse(self, actor: str, product: str, message: str, hint: str, **fields: Any) -> None:
+    def _refuse(self, actor: str, product: str, message: str, hint: str, **fields: Any) -> NoReturn:
         self._event(_new_id(), "refused", actor, product, reason=message, **fields)
         raise PromotionError(message, hint=hint)
 
@@ -192,7 +192,6 @@ class Promotions:
                 from_env=source,
                 to_env=target,
             )
-            raise AssertionError("unreachable")  # _refuse raises
         request_id = _new_id()
         fields: dict[str, Any] = {
             "version": version,
@@ -201,43 +200,9 @@ class Promotions:
             "to_env": target,
         }
         self._event(request_id, "requested", actor, product, **fields)
-        # The signature comes first: content that is not what was signed is not even read.
-        ref = self.registry.ref(repo, digest)
-        results = [gates.signature(self.signer, ref, self.trusted_key(target))]
-        if results[0].passed:
-            with tempfile.TemporaryDirectory(prefix="floe-promote-") as tmp:
-                results += self._content_gates(
-                    product, source, target, actor, repo, digest, Path(tmp), fields
-                )
-        for result in results:
-            verdict = "pass" if result.passed else "fail"
-            self._event(
-                request_id,
-                "gate",
-                actor,
-                product,
-                gate=result.gate,
-                verdict=verdict,
-                reason=result.reason,
-                **fields,
-            )
+        results = self._gates(request_id, actor, actor, product, source, target, digest, fields)
         artifact_version = str(fields["version"] or reference)
-        failed = [r for r in results if not r.passed]
-        if failed:
-            reasons = "\n".join(f"  - {r.gate} gate: {r.reason}" for r in failed)
-            self._event(
-                request_id,
-                "blocked",
-                actor,
-                product,
-                reason="; ".join(r.gate for r in failed),
-                **fields,
-            )
-            raise PromotionBlockedError(
-                f"promotion {request_id} of {product} {artifact_version} from {source} to {target} "
-                f"is blocked; nothing was promoted:\n{reasons}",
-                hint="fix the artifact, push a new version and promote that",
-            )
+        self._block_if_failed(request_id, actor, product, results, fields, "promotion")
         if target in NEEDS_APPROVAL:
             self._event(request_id, "awaiting_approval", actor, product, **fields)
             return Outcome(
@@ -261,6 +226,68 @@ class Promotions:
             target,
             "promoted",
             tuple(results),
+        )
+
+    def _gates(
+        self,
+        request_id: str,
+        actor: str,
+        requester: str,
+        product: str,
+        source: str,
+        target: str,
+        digest: str,
+        fields: dict[str, Any],
+    ) -> list[gates.GateResult]:
+        """The three gates in order, each verdict recorded. The signature comes first: content
+        that is not what was signed is not even read."""
+        repo = f"{source}/{product}"
+        ref = self.registry.ref(repo, digest)
+        results = [gates.signature(self.signer, ref, self.trusted_key(target))]
+        if results[0].passed:
+            with tempfile.TemporaryDirectory(prefix="floe-promote-") as tmp:
+                results += self._content_gates(
+                    product, source, target, requester, repo, digest, Path(tmp), fields
+                )
+        for result in results:
+            self._event(
+                request_id,
+                "gate",
+                actor,
+                product,
+                gate=result.gate,
+                verdict="pass" if result.passed else "fail",
+                reason=result.reason,
+                **fields,
+            )
+        return results
+
+    def _block_if_failed(
+        self,
+        request_id: str,
+        actor: str,
+        product: str,
+        results: list[gates.GateResult],
+        fields: dict[str, Any],
+        what: str,
+    ) -> None:
+        failed = [r for r in results if not r.passed]
+        if not failed:
+            return
+        reasons = "\n".join(f"  - {r.gate} gate: {r.reason}" for r in failed)
+        self._event(
+            request_id,
+            "blocked",
+            actor,
+            product,
+            reason="; ".join(r.gate for r in failed),
+            **fields,
+        )
+        raise PromotionBlockedError(
+            f"{what} {request_id} of {product} {fields['version'] or '(version unverified)'} from "
+            f"{fields['from_env']} to "
+            f"{fields['to_env']} is blocked; nothing was promoted:\n{reasons}",
+            hint="fix the artifact, push a new version and promote that",
         )
 
     def _content_gates(
@@ -350,20 +377,24 @@ class Promotions:
             "to_env": row.to_env,
         }
         assert row.version and row.digest and row.from_env and row.to_env
-        src = f"{row.from_env}/{row.product}"
-        verdict = gates.signature(
-            self.signer, self.registry.ref(src, row.digest), self.trusted_key(row.to_env)
+        # The gates run again: the source or the policies may have changed since the request.
+        requester = self.audit.request(request_id)[0].actor
+        results = self._gates(
+            request_id, actor, requester, row.product, row.from_env, row.to_env, row.digest, fields
         )
-        if not verdict.passed:  # the source changed since the gates ran
-            self._event(request_id, "blocked", actor, row.product, reason=verdict.reason, **fields)
-            raise PromotionBlockedError(
-                f"request {request_id} is blocked at approval: {verdict.reason}"
-            )
+        self._block_if_failed(request_id, actor, row.product, results, fields, "approval of")
         self._event(request_id, "approved", actor, row.product, **fields)
         self._deploy(row.product, row.version, row.digest, row.from_env, row.to_env)
         self._event(request_id, "promoted", actor, row.product, **fields)
         return Outcome(
-            request_id, row.product, row.version, row.digest, row.from_env, row.to_env, "promoted"
+            request_id,
+            row.product,
+            row.version,
+            row.digest,
+            row.from_env,
+            row.to_env,
+            "promoted",
+            tuple(results),
         )
 
     def reject(self, request_id: str, actor: str, reason: str) -> Outcome:
