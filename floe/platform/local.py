@@ -142,7 +142,7 @@ class LocalPlatform:
         timings: dict[str, float] = {}
         started = time.monotonic()
         obs.check_installed()
-        promo.check_installed()
+        services.require_programs(promo.SYSTEM_PACKAGES)
         services.install_duckdb_extensions(s)
         services.write_dagster_yaml(s)
         # Storage and the observability stores start together; once PostgreSQL and the catalog

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from floe.errors import PlatformError
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env
-from floe.platform.services import http_ok
+from floe.platform.services import http_ok, require_programs
 from floe.platform.settings import PlatformSettings
 
 LINEAGE_DATABASE = "lineage"
@@ -51,12 +51,7 @@ def check_installed() -> None:
             f"the trace store (Arize Phoenix) is not installed at {phoenix_python().parents[1]}",
             hint="run 'make setup' (it builds it from requirements-phoenix.lock)",
         )
-    for program, package in SYSTEM_PACKAGES.items():
-        if shutil.which(program) is None:
-            raise PlatformError(
-                f"'{program}' is not installed",
-                hint=f"run 'make setup' (it installs the Debian package '{package}')",
-            )
+    require_programs(SYSTEM_PACKAGES)
 
 
 def _system_binary(name: str) -> str:

@@ -5,7 +5,6 @@ gate answers OPA's REST data API over the manifest repository's Rego policies.""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import yaml
 from pydantic import SecretStr
 
-from floe.errors import PlatformError
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env
 from floe.platform.services import http_ok
@@ -21,15 +19,6 @@ from floe.platform.settings import PlatformSettings
 
 REGISTRY_USER = "floe"
 SYSTEM_PACKAGES = {"docker-registry": "docker-registry", "htpasswd": "apache2-utils"}
-
-
-def check_installed() -> None:
-    for program, package in SYSTEM_PACKAGES.items():
-        if shutil.which(program) is None:
-            raise PlatformError(
-                f"'{program}' is not installed",
-                hint=f"run 'make setup' (it installs the Debian package '{package}')",
-            )
 
 
 def registry_root(settings: PlatformSettings) -> Path:

@@ -38,6 +38,17 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+def require_programs(packages: dict[str, str]) -> None:
+    """Fail before starting anything when a program (key) from a Debian package (value) is
+    missing. Only ``up`` checks: ``status`` and ``down`` must work whatever is installed."""
+    for program, package in packages.items():
+        if shutil.which(program) is None:
+            raise PlatformError(
+                f"'{program}' is not installed",
+                hint=f"run 'make setup' (it installs the Debian package '{package}')",
+            )
+
+
 def http_ok(url: str, codes: tuple[int, ...] = (200,)) -> bool:
     try:
         return requests.get(url, timeout=2).status_code in codes

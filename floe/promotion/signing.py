@@ -55,6 +55,7 @@ class Signer:
         self._key_password = key_password
         self._docker_config = keys / "docker"
         self._login = (registry_host, user, password)
+        self._config_written = False
 
     @property
     def private_key(self) -> Path:
@@ -66,14 +67,16 @@ class Signer:
 
     def _env(self) -> dict[str, str]:
         """A private DOCKER_CONFIG holding only the registry's login, so cosign never reads or
-        writes the user's own."""
-        host, user, password = self._login
-        self._docker_config.mkdir(parents=True, exist_ok=True, mode=0o700)
-        token = base64.b64encode(f"{user}:{password.get_secret_value()}".encode()).decode()
+        writes the user's own; written once per signer."""
         config = self._docker_config / "config.json"
-        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"auths": {host: {"auth": token}}}, fh)
+        if not self._config_written:
+            host, user, password = self._login
+            self._docker_config.mkdir(parents=True, exist_ok=True, mode=0o700)
+            token = base64.b64encode(f"{user}:{password.get_secret_value()}".encode()).decode()
+            fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"auths": {host: {"auth": token}}}, fh)
+            self._config_written = True
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.keys),
@@ -83,21 +86,19 @@ class Signer:
 
     def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [cosign(), *args], env=self._env(), capture_output=True, text=True, check=False
+            [cosign(), *args],
+            cwd=self.keys,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     def ensure_keys(self) -> Path:
-        """Generate the key pair once; returns the public key."""
+        """Generate the key pair once (into the working folder); returns the public key."""
         if not self.private_key.is_file():
             self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
-            result = subprocess.run(
-                [cosign(), "generate-key-pair"],
-                cwd=self.keys,
-                env=self._env(),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            result = self._run(["generate-key-pair"])
             if result.returncode != 0:
                 raise PlatformError(f"cosign could not generate a key pair: {result.stderr[-300:]}")
         return self.public_key

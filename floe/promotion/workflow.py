@@ -204,28 +204,14 @@ class Promotions:
         artifact_version = str(fields["version"] or reference)
         self._block_if_failed(request_id, actor, product, results, fields, "promotion")
         if target in NEEDS_APPROVAL:
+            status = "awaiting approval"
             self._event(request_id, "awaiting_approval", actor, product, **fields)
-            return Outcome(
-                request_id,
-                product,
-                artifact_version,
-                digest,
-                source,
-                target,
-                "awaiting approval",
-                tuple(results),
-            )
-        self._deploy(product, artifact_version, digest, source, target)
-        self._event(request_id, "promoted", actor, product, **fields)
+        else:
+            status = "promoted"
+            self._deploy(product, artifact_version, digest, source, target)
+            self._event(request_id, "promoted", actor, product, **fields)
         return Outcome(
-            request_id,
-            product,
-            artifact_version,
-            digest,
-            source,
-            target,
-            "promoted",
-            tuple(results),
+            request_id, product, artifact_version, digest, source, target, status, tuple(results)
         )
 
     def _gates(
@@ -332,7 +318,8 @@ class Promotions:
         folder = package.unpack(layers[0], tmp / "content")
         return package.summary(package.read(folder))
 
-    def _pending(self, request_id: str, actor: str, decision: str) -> AuditRecord:
+    def _pending(self, request_id: str, actor: str, decision: str) -> tuple[AuditRecord, str]:
+        """The request's last row, which must be waiting for approval, and who requested it."""
         rows = self.audit.request(request_id)
         if not rows:
             self._refuse(
@@ -341,19 +328,15 @@ class Promotions:
                 f"there is no promotion request '{request_id}'",
                 "see the requests with 'floe promote history PRODUCT'",
             )
-        last = rows[-1]
+        last, requester = rows[-1], rows[0].actor
         if last.action != "awaiting_approval":
             self._refuse(
                 actor,
                 last.product,
                 f"request {request_id} is not waiting for approval (it is {last.action})",
                 "only a request to prod whose gates passed waits for approval",
-                version=last.version,
-                digest=last.digest,
-                from_env=last.from_env,
-                to_env=last.to_env,
+                **_fields(last),
             )
-        requester = rows[0].actor
         if actor == requester:
             self._refuse(
                 actor,
@@ -361,24 +344,15 @@ class Promotions:
                 f"{actor} requested {request_id} and cannot {decision} it: "
                 "a production promotion needs a second principal",
                 "ask another operator to run 'floe promote approve' (or reject)",
-                version=last.version,
-                digest=last.digest,
-                from_env=last.from_env,
-                to_env=last.to_env,
+                **_fields(last),
             )
-        return last
+        return last, requester
 
     def approve(self, request_id: str, actor: str) -> Outcome:
-        row = self._pending(request_id, actor, "approve")
-        fields = {
-            "version": row.version,
-            "digest": row.digest,
-            "from_env": row.from_env,
-            "to_env": row.to_env,
-        }
+        row, requester = self._pending(request_id, actor, "approve")
+        fields = _fields(row)
         assert row.version and row.digest and row.from_env and row.to_env
         # The gates run again: the source or the policies may have changed since the request.
-        requester = self.audit.request(request_id)[0].actor
         results = self._gates(
             request_id, actor, requester, row.product, row.from_env, row.to_env, row.digest, fields
         )
@@ -398,19 +372,9 @@ class Promotions:
         )
 
     def reject(self, request_id: str, actor: str, reason: str) -> Outcome:
-        row = self._pending(request_id, actor, "reject")
+        row, _ = self._pending(request_id, actor, "reject")
         assert row.version and row.digest and row.to_env
-        self._event(
-            request_id,
-            "rejected",
-            actor,
-            row.product,
-            version=row.version,
-            digest=row.digest,
-            from_env=row.from_env,
-            to_env=row.to_env,
-            reason=reason,
-        )
+        self._event(request_id, "rejected", actor, row.product, reason=reason, **_fields(row))
         return Outcome(
             request_id, row.product, row.version, row.digest, row.from_env, row.to_env, "rejected"
         )
@@ -469,6 +433,16 @@ class Promotions:
     def deployed(self, product: str) -> dict[str, str | None]:
         """The digest each environment deploys now, read from the registry."""
         return {env: self.registry.resolve(f"{env}/{product}", CURRENT) for env in ENVIRONMENTS}
+
+
+def _fields(row: AuditRecord) -> dict[str, Any]:
+    """What identifies a request's artifact and step, as its audit rows carry it."""
+    return {
+        "version": row.version,
+        "digest": row.digest,
+        "from_env": row.from_env,
+        "to_env": row.to_env,
+    }
 
 
 def _new_id() -> str:
