@@ -27,6 +27,7 @@ from floe.platform.settings import PlatformSettings, load
 from floe.runtime.iceberg import open_catalog
 from steps.common import DEMO, PRODUCTS, ROOT, CommandResult
 from steps.compiler import _run
+from steps.harness.browser import render
 from steps.observability import _attr
 from steps.platform import PORT_OFFSET, wait_until
 
@@ -95,33 +96,6 @@ def _gold_rows(stdout: str) -> dict[str, dict[str, int]]:
         if product and "SUCCESS" in line:
             found[product] = {t: int(n) for t, n in GOLD_ROW.findall(line)}
     return found
-
-
-def _render(url: str, tmp_path: Path, title: str) -> str:
-    """The page as a person sees it: a screenshot (attached to the report) and the DOM after
-    its scripts ran, both from Debian's headless Chromium."""
-    browser = shutil.which("chromium")
-    assert browser, "chromium is not installed: run 'make setup'"
-    common = [
-        browser,
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1600,1000",
-        "--virtual-time-budget=20000",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ]
-    shot = tmp_path / f"{re.sub(r'[^a-z0-9]+', '-', title.lower())}.png"
-    subprocess.run(
-        [*common, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=False
-    )
-    allure.attach.file(shot, name=title, attachment_type=allure.attachment_type.PNG)
-    assert shot.stat().st_size > 20_000, f"{url} rendered an empty page"
-    dom = subprocess.run(
-        [*common, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False
-    ).stdout
-    allure.attach(dom, name=f"{title} (rendered DOM)", attachment_type=allure.attachment_type.HTML)
-    return dom
 
 
 ## Given
@@ -322,15 +296,20 @@ def layer_tags(demo: DemoRun, assets: list[dict[str, Any]]) -> None:
 )
 def chromium_lineage(demo: DemoRun, tmp_path: Path) -> None:
     url = demo.settings.url("dagster")
-    dom = _render(f"{url}/asset-groups", tmp_path, "Dagster global asset lineage")
-    for product in PRODUCTS:
-        compiled = runs.load_artifact(demo.output_dir, product)
-        group = compiled.lakehouse.namespace
-        assert group in dom, group
+    compiled = {p: runs.load_artifact(demo.output_dir, p) for p in PRODUCTS}
+    groups = [c.lakehouse.namespace for c in compiled.values()]
+    overview = render(
+        f"{url}/asset-groups", tmp_path, "Dagster global asset lineage", f"text={groups[-1]}"
+    )
+    for group in groups:
+        assert group in overview.dom, group
+    for product, artifact in compiled.items():
+        group = artifact.lakehouse.namespace
         page = f"{url}/locations/__repository__@{product}/asset-groups/{group}/lineage"
-        group_dom = _render(page, tmp_path, f"Dagster lineage of {product}")
-        for transform in compiled.transforms:
-            assert transform.name in group_dom, (product, transform.name)
+        last = artifact.transforms[-1].name
+        lineage = render(page, tmp_path, f"Dagster lineage of {product}", f"text={last}")
+        for transform in artifact.transforms:
+            assert transform.name in lineage.dom, (product, transform.name)
 
 
 @then(
@@ -427,7 +406,7 @@ def metrics_console(demo: DemoRun, tmp_path: Path, outcome: str) -> None:
     models = _prometheus(demo, "floe_pipeline_models_total")
     rows = _prometheus(demo, "floe_pipeline_rows_written")
     url = f"{demo.settings.url('prometheus')}/consoles/floe-pipelines.html"
-    dom = _render(url, tmp_path, "metrics console")
+    dom = render(url, tmp_path, "metrics console", "#floe-pipeline-runs").dom
     table = dom.split('id="floe-pipeline-runs"', 1)[1].split("</table>", 1)[0]
     cells = [
         [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
