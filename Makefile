@@ -23,6 +23,7 @@ system-deps:
 	command -v docker-registry >/dev/null || missing="$$missing docker-registry"; \
 	command -v htpasswd >/dev/null || missing="$$missing apache2-utils"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -74,14 +75,18 @@ test: lint chart-tools
 	$(BIN)/python -m pytest tests features -m "not k8s" -p no:randomly
 	$(BIN)/python -m steps.harness.traceability
 
-## e2e: every scenario of the target (FLOE_TARGET=local, the default, or kind), Allure results +
-## HTML report, traceability matrix. kind needs a container engine and `make image` first.
+## e2e: every scenario of the target (FLOE_TARGET=local, the default, or kind), feature by
+## feature in dependency order, each in its own process on a platform of its own that is torn
+## down (and checked to be) before the next; Allure results + HTML report, traceability matrix.
+## E2E_RANDOM=1 runs the scenarios of each feature in random order (E2E_SEED=n replays one).
+## kind needs a container engine and `make image` first.
 FLOE_TARGET ?= local
 E2E_MARK := $(if $(filter kind,$(FLOE_TARGET)),k8s,not k8s)
+E2E_ORDER := $(if $(E2E_SEED),--seed $(E2E_SEED),$(if $(E2E_RANDOM),--random))
 e2e: setup chart-tools
 	rm -rf reports/allure-results reports/results-$(FLOE_TARGET).json
-	FLOE_TARGET=$(FLOE_TARGET) $(BIN)/python -m pytest features -m "$(E2E_MARK)" -p no:randomly \
-	  --alluredir reports/allure-results; rc=$$?; \
+	FLOE_TARGET=$(FLOE_TARGET) $(BIN)/python -m steps.harness.e2e --mark "$(E2E_MARK)" \
+	  $(E2E_ORDER); rc=$$?; \
 	$(BIN)/python -m steps.harness.traceability; \
 	if command -v npm >/dev/null; then \
 	  $(MAKE) node_modules/.bin/allure && \

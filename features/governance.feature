@@ -36,6 +36,21 @@ Feature: Governance & Security
     And the log holds the security event "security.artifact_refused" for "customer-360-lax" with both manifest digests
     And its code location refuses to load for the same reason
 
+  @FR-067
+  Scenario: An unknown principal and a refused one are logged as structured security events, with no secret in the log
+    Given a running platform
+    And the pipeline of "customer-360" has run through Dagster
+    When floe table list "customer_360" runs as "mallory" with JSON logs
+    Then the command exits with code 3
+    And the error output says "'mallory' is not a principal of the platform's manifest"
+    And the log holds the security event "security.auth_failure" naming the principal "mallory" and the reason "not a principal of the platform's manifest"
+    And the log holds none of the platform's secret values
+    When floe table list "customer_360" runs as "auditor" with JSON logs
+    Then the command exits with code 3
+    And the error output says "the catalog refused 'auditor' LIST_TABLES on 'customer_360' (HTTP 403)"
+    And the log holds the security event "security.access_denied" naming the principal "auditor", the action "LIST_TABLES", the resource "customer_360" and the status 403
+    And the log holds none of the platform's secret values
+
   @FR-062
   Scenario: The catalog enforces the manifest's RBAC: no TABLE_READ_DATA means 403, and a writer writes only its own namespace
     Given a running platform

@@ -91,6 +91,7 @@ Feature: Artifact promotion
     When "alice" approves that request
     Then the command exits with code 1
     And the error output says "cannot approve it: a production promotion needs a second principal"
+    And the log holds the security event "security.privilege_violation" naming the principal "alice" and the action "approve own promotion request"
     And the registry's "prod" repository of "promo-approval" holds nothing
     When "bob" approves that request
     Then the command exits with code 0

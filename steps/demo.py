@@ -4,6 +4,7 @@ back through that platform's Iceberg catalog, Dagster's GraphQL API and headless
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import allure
 import pytest
@@ -23,11 +25,12 @@ from pytest_bdd import given, parsers, then, when
 from floe.observability.tracing import format_trace_id, trace_id_for_run
 from floe.platform import runs
 from floe.platform.local import LocalPlatform
+from floe.platform.observability_services import DASHBOARDS
 from floe.platform.settings import PlatformSettings, load
 from floe.runtime.iceberg import open_catalog
 from steps.common import DEMO, PRODUCTS, ROOT, CommandResult
 from steps.compiler import _run
-from steps.harness.browser import render
+from steps.harness.browser import drawn_graph, render
 from steps.observability import _attr
 from steps.platform import PORT_OFFSET, wait_until
 
@@ -45,6 +48,7 @@ class DemoRun:
     stdout: str
     stderr: str
     seconds: float
+    opened: list[str]  # pages the demo asked the desktop's browser to open
 
     def env(self) -> dict[str, str]:
         return LocalPlatform(self.settings).env()
@@ -62,6 +66,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     home = tmp_path_factory.mktemp("floe-demo-home")
     load(home, DEMO_OFFSET).save()  # a fresh home on ports of its own
     output_dir = home / "build"
+    # The desktop's browser, as Python's webbrowser finds it through BROWSER: one that notes
+    # each page it is asked to open.
+    opened = home / "opened.txt"
+    browser = home / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> "{opened}"\n', encoding="utf-8")
+    browser.chmod(0o755)
     command = [
         str(Path(sys.executable).parent / "floe"),
         "demo",
@@ -70,20 +80,24 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
         str(DEMO),
         "--output-dir",
         str(output_dir),
+        "--open",
     ]
     started = time.monotonic()
     try:
         proc = subprocess.run(
             command,
             cwd=ROOT,
-            env=_clean_env(home),
+            env={**_clean_env(home), "BROWSER": str(browser)},
             capture_output=True,
             text=True,
             timeout=2 * SPEC_LIMIT_SECONDS,
             check=False,
         )
         seconds = time.monotonic() - started
-        yield DemoRun(load(home), output_dir, proc.returncode, proc.stdout, proc.stderr, seconds)
+        pages = opened.read_text(encoding="utf-8").split() if opened.exists() else []
+        yield DemoRun(
+            load(home), output_dir, proc.returncode, proc.stdout, proc.stderr, seconds, pages
+        )
     finally:
         LocalPlatform(load(home)).down(purge=True)
 
@@ -214,19 +228,23 @@ def one_row_per_customer(demo: DemoRun, identifier: str) -> None:
 
 
 @then(
-    "its output names the addresses of the Dagster UI, the traces, the lineage and the metrics "
-    "of that platform"
+    "its output names the Dagster UI, the traces, the lineage graph and the metrics console of "
+    "that platform, the desktop's browser was asked to open each, and each answers HTTP 200"
 )
 def output_urls(demo: DemoRun) -> None:
     s = demo.settings
+    named = {}
     for label, url in (
-        ("Dagster UI:", s.url("dagster")),
-        ("traces (Phoenix):", s.url("phoenix")),
-        ("lineage (Marquez API):", s.url("lineage")),
+        ("Dagster UI:", f"{s.url('dagster')}/asset-groups"),
+        ("traces (Phoenix):", f"{s.url('phoenix')}/projects"),
+        ("lineage graph:", f"{s.url('lineage')}/lineage?nodeId="),
         ("metrics (Prometheus):", f"{s.url('prometheus')}/consoles/floe-pipelines.html"),
     ):
         (line,) = [x for x in demo.stdout.splitlines() if x.strip().startswith(label)]
-        assert url in line, line
+        (named[label],) = [w for w in line.split() if w.startswith(url)]
+    assert demo.opened == list(named.values()), (demo.opened, named)
+    for url in demo.opened:
+        assert requests.get(url, timeout=30).status_code == 200, url
 
 
 @then(parsers.parse('they form the asset groups "{groups}", one per product'))
@@ -391,30 +409,102 @@ def _prometheus(demo: DemoRun, metric: str) -> dict[str, float]:
     return {r["metric"]["product"]: float(r["value"][1]) for r in resp.json()["data"]["result"]}
 
 
+def _cells(dom: str, table_id: str) -> dict[str, list[str]]:
+    """A rendered table's rows by their first cell, tags stripped."""
+    table = dom.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    rows = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    return {r[0]: r for r in rows if r}
+
+
+def _percent(cell: str) -> float:
+    return float(cell.rstrip("%")) / 100
+
+
 @then(
     parsers.parse(
         "headless Chromium renders the metrics console it names with each product's last run "
-        '"{outcome}" and the models and rows Prometheus holds for it, its screenshot attached'
+        '"{outcome}", its models, rows and quality score as Prometheus holds them, and a graph '
+        "over time per metric with one line per product, its screenshot attached"
     )
 )
 def metrics_console(demo: DemoRun, tmp_path: Path, outcome: str) -> None:
     wait_until(
-        lambda: len(_prometheus(demo, "floe_pipeline_rows_written")) == len(PRODUCTS),
+        lambda: len(_prometheus(demo, "floe_quality_score")) == len(PRODUCTS),
         60,
         "Prometheus scraping the three products' metrics",
     )
     models = _prometheus(demo, "floe_pipeline_models_total")
     rows = _prometheus(demo, "floe_pipeline_rows_written")
+    score = _prometheus(demo, "floe_quality_score")
+    checks = _prometheus(demo, "floe_quality_checks_total")
+    failed = _prometheus(demo, "floe_quality_checks_failed")
     url = f"{demo.settings.url('prometheus')}/consoles/floe-pipelines.html"
-    dom = render(url, tmp_path, "metrics console", "#floe-pipeline-runs").dom
-    table = dom.split('id="floe-pipeline-runs"', 1)[1].split("</table>", 1)[0]
-    cells = [
-        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
-    ]
-    shown = {c[0]: c for c in cells if c}
+    page = render(url, tmp_path, "metrics console", "#floe-graph-quality svg path")
+    shown = _cells(page.dom, "floe-pipeline-runs")
     assert sorted(shown) == sorted(PRODUCTS), shown
     for product, c in shown.items():
         assert c[1] == outcome, c
         assert int(c[3]) == round(models[product]), (product, c)
         assert int(c[6]) == round(rows[product]) and rows[product] > 0, (product, c)
+        assert abs(_percent(c[7]) - score[product]) < 0.001, (product, c, score)
+    quality = _cells(page.dom, "floe-quality")
+    assert sorted(quality) == sorted(PRODUCTS), quality
+    for product, c in quality.items():
+        artifact = runs.load_artifact(demo.output_dir, product)
+        compiled_checks = sum(len(t.tests) + len(t.quality) for t in artifact.transforms)
+        # every dbt test and quality expectation the artifact holds ran and was scored
+        assert int(c[1]) == round(checks[product]) == compiled_checks, (product, c)
+        assert int(c[2]) == round(failed[product]), (product, c)
+        assert abs(_percent(c[3]) - score[product]) < 0.001, (product, c)
+    for graph in ("duration", "rows", "error-rate", "quality"):
+        svg = page.dom.split(f'id="floe-graph-{graph}"', 1)[1].split("</table>", 1)[0]
+        labels = re.findall(r'<span class="label">([^<]+)</span>', svg)
+        assert sorted(labels) == sorted(PRODUCTS), (graph, labels)
+        assert svg.count('<path class="path"') == len(PRODUCTS), graph
+
+
+@then(
+    "every panel of the Grafana dashboard the chart ships, queried on that platform's "
+    "Prometheus for all products, returns one series per product"
+)
+def grafana_queries(demo: DemoRun) -> None:
+    board = json.loads((DASHBOARDS / "floe-pipelines.json").read_text(encoding="utf-8"))
+    exprs = [t["expr"] for p in board["panels"] for t in p["targets"]]
+    assert len(exprs) == len(board["panels"]) == 7
+    evidence = {}
+    for expr in exprs:
+        found = _prometheus(demo, expr.replace("$product", ".*"))
+        evidence[expr] = found
+        assert sorted(found) == sorted(PRODUCTS), (expr, found)
+    allure.attach(
+        json.dumps(evidence, indent=2), "Grafana queries answered", allure.attachment_type.JSON
+    )
+
+
+@then(
+    "headless Chromium renders the lineage store's graph of each product's last gold table with "
+    "the nodes and edges its lineage API returns, every table of the product among them"
+)
+def lineage_pages(demo: DemoRun, tmp_path: Path) -> None:
+    base = demo.settings.url("lineage")
+    for product in PRODUCTS:
+        artifact = runs.load_artifact(demo.output_dir, product)
+        gold = [t.table for t in artifact.transforms if t.layer == "gold"][-1]
+        node = f"dataset:{demo.settings.url('iceberg')}:{gold}"
+        api = requests.get(f"{base}/api/v1/lineage", params={"nodeId": node}, timeout=30)
+        assert api.status_code == 200, api.text
+        graph = api.json()["graph"]
+        page = render(
+            f"{base}/lineage?nodeId={quote(node, safe='')}",
+            tmp_path,
+            f"lineage of {product}",
+            "#lineage-graph svg",
+        )
+        nodes, edges = drawn_graph(page.dom, "lineage-graph")
+        assert nodes == {n["id"] for n in graph}, product
+        assert edges == {(e["origin"], e["destination"]) for n in graph for e in n["outEdges"]}
+        tables = {n["data"]["name"] for n in graph if n["type"] == "DATASET"}
+        assert {t.table for t in artifact.transforms} <= tables, (product, tables)

@@ -575,7 +575,7 @@ def dashboard_metrics(live_platform: LivePlatform) -> None:
         f"{live_platform.url('prometheus')}/api/v1/label/__name__/values", timeout=10
     ).json()["data"]
     exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
-    assert len(exprs) == len(board["panels"]) == 6
+    assert len(exprs) == len(board["panels"]) == 7
     for expr in exprs:
         metric = expr.split("{", 1)[0].split("(")[-1].strip()
         assert metric in names, (metric, expr)

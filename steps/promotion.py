@@ -293,8 +293,9 @@ def promotes_json(
 @when(parsers.parse('"{actor}" approves that request'), target_fixture="command")
 def approves(live: LivePlatform, promo: dict[str, Any], actor: str) -> CommandResult:
     request_id = promo["request"]
+    home = str(live.settings.home)
     result = _run(
-        ["promote", "approve", request_id, "--as", actor, "--home", str(live.settings.home)]
+        ["--log-format", "json", "promote", "approve", request_id, "--as", actor, "--home", home]
     )
     promo["request"] = request_id  # a refusal is recorded under a request id of its own
     return result

@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 from typing import Any, get_args
 
+import allure
 import pytest
 import yaml
 from pydantic import BaseModel, SecretStr
@@ -409,3 +410,71 @@ def schema_hijack(tmp_path: Path, product: str, model: str, schema: str) -> Path
 @when("floe compile runs on the copy", target_fixture="command")
 def compile_copy(tmp_path: Path, copy_dir: Path) -> CommandResult:
     return _run(["compile", str(copy_dir), "-o", str(tmp_path / "out")])
+
+
+## Security events (FR-067)
+
+
+@when(
+    parsers.parse('floe table list "{namespace}" runs as "{principal}" with JSON logs'),
+    target_fixture="command",
+)
+def table_list_as(live_platform: Any, namespace: str, principal: str) -> CommandResult:
+
+    home = str(live_platform.settings.home)
+    args = ["--log-format", "json", "table", "list", namespace, "--as", principal, "--home", home]
+    return _run(args)
+
+
+def _security_event(command: CommandResult, event: str) -> dict[str, Any]:
+    events = [json.loads(line) for line in command.stderr.splitlines() if line.startswith("{")]
+    allure.attach(command.stderr, f"log of {' '.join(command.args[2:5])}", "text/plain")
+    (found,) = [e for e in events if e.get("event") == event]
+    assert found["level"] == "warning", found
+    return found
+
+
+@then(
+    parsers.parse(
+        'the log holds the security event "{event}" naming the principal "{principal}" and the '
+        'reason "{reason}"'
+    )
+)
+def auth_failure_event(command: CommandResult, event: str, principal: str, reason: str) -> None:
+    found = _security_event(command, event)
+    assert (found["principal"], found["reason"]) == (principal, reason), found
+
+
+@then(
+    parsers.parse(
+        'the log holds the security event "{event}" naming the principal "{principal}" and the '
+        'action "{action}"'
+    )
+)
+def violation_event(command: CommandResult, event: str, principal: str, action: str) -> None:
+    found = _security_event(command, event)
+    assert (found["principal"], found["action"]) == (principal, action), found
+
+
+@then(
+    parsers.parse(
+        'the log holds the security event "{event}" naming the principal "{principal}", the '
+        'action "{action}", the resource "{resource}" and the status {status:d}'
+    )
+)
+def access_denied_event(
+    command: CommandResult, event: str, principal: str, action: str, resource: str, status: int
+) -> None:
+    found = _security_event(command, event)
+    fields = (found["principal"], found["action"], found["resource"], found["status"])
+    assert fields == (principal, action, resource, status), found
+
+
+@then("the log holds none of the platform's secret values")
+def no_secret_in_log(live_platform: Any, command: CommandResult) -> None:
+    from floe.platform import secrets as sec
+
+    values = [v.get_secret_value() for v in sec.ensure(live_platform.settings.home).values()]
+    assert len(values) == 7
+    for value in values:
+        assert value not in command.stderr and value not in command.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Message
 from floe.platform.lineage_receiver import graph
 from floe.platform.lineage_receiver.app import create_app
 from floe.platform.lineage_receiver.store import StoreUnavailableError
+from steps.harness.browser import drawn_graph
 
 NS = "floe/customer-360"
 WAREHOUSE = "http://127.0.0.1:8181"
@@ -375,6 +377,8 @@ def call(
     asyncio.run(request())
     status = sent[0]["status"]
     raw = b"".join(m.get("body", b"") for m in sent[1:])
+    if dict(sent[0]["headers"]).get(b"content-type", b"").startswith(b"text/html"):
+        return status, raw.decode()
     return status, json.loads(raw) if raw else None
 
 
@@ -546,3 +550,35 @@ def test_an_unencoded_slash_in_a_namespace_gets_a_404_that_says_how_to_send_it()
             " (names containing '/' must be sent URL-encoded, as %2F)",
         },
     )
+
+
+def test_lineage_page_draws_the_nodes_and_edges_the_api_returns() -> None:
+    store = MemoryStore()
+    for e in EVENTS:
+        store.insert(e)
+    node = DS_ID + SILVER
+    status, api = call(create_app(store), "GET", "/api/v1/lineage", query=f"nodeId={quote(node)}")
+    assert status == 200
+    status, html = call(create_app(store), "GET", "/lineage", query=f"nodeId={quote(node)}")
+    assert status == 200
+    nodes, edges = drawn_graph(html, "lineage-graph")
+    assert nodes == {n["id"] for n in api["graph"]}
+    assert edges == {(e["origin"], e["destination"]) for n in api["graph"] for e in n["outEdges"]}
+    assert len(edges) == 4
+    assert "completed" in html.split('id="lineage-nodes"', 1)[1]
+
+
+def test_lineage_page_index_links_every_dataset_and_unknown_nodes_answer_404() -> None:
+    store = MemoryStore()
+    for e in EVENTS:
+        store.insert(e)
+    status, html = call(create_app(store), "GET", "/lineage")
+    assert status == 200
+    links = {unquote(h) for h in re.findall(r'href="/lineage\?nodeId=([^"]+)"', html)}
+    assert links == {DS_ID + BRONZE, DS_ID + SILVER, DS_ID + GOLD}
+    status, html = call(create_app(store), "GET", "/lineage", query="nodeId=dataset:x:nope")
+    assert status == 404
+    assert "Node not found: dataset:x:nope" in html
+    status, html = call(create_app(store), "GET", "/lineage", query="nodeId=table")
+    assert status == 400
+    assert "is not &#x27;dataset:&lt;namespace&gt;:&lt;name&gt;&#x27;" in html

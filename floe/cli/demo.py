@@ -63,6 +63,8 @@ def run(
 ) -> None:
     """Compile the three demo products, start the platform, run every pipeline through Dagster
     and print what landed in the lakehouse. The platform keeps running afterwards."""
+    from urllib.parse import quote
+
     from rich.table import Table
 
     from floe import config
@@ -93,6 +95,7 @@ def run(
     out().print(table)
     s = settings
     gold = f"dataset:{s.url('iceberg')}:customer_360.gold_customer_360"
+    lineage_page = f"{s.url('lineage')}/lineage?nodeId={quote(gold, safe='')}"
     out().print(
         f"demo finished in {summary.seconds['total']:.0f}s "
         f"(compile {summary.seconds['compile']:.0f}s, "
@@ -104,7 +107,7 @@ def run(
         "floe-<product>; API: /v1/projects/floe-<product>/spans/otlpv1?trace_id=<trace id>)\n"
         f"  demo trace:        {summary.trace_id}  (project floe-demo: one span per product "
         "run, each run's root span links back to it)\n"
-        f"  lineage (Marquez API): {s.url('lineage')}/api/v1/lineage?nodeId={gold}\n"
+        f"  lineage graph:     {lineage_page}  (API: /api/v1/lineage?nodeId=<node id>)\n"
         f"  metrics (Prometheus): {s.url('prometheus')}/consoles/floe-pipelines.html  "
         f"(query: {s.url('prometheus')}/api/v1/query?query=floe_pipeline_run_duration_seconds)\n"
         f"  run logs (JSON, trace ids on every line): {s.home / 'logs' / 'runs'}/<run id>.jsonl\n"
@@ -121,7 +124,7 @@ def run(
         for url in (
             f"{s.url('dagster')}/asset-groups",
             f"{s.url('phoenix')}/projects",
-            f"{s.url('lineage')}/api/v1/lineage?nodeId={gold}",
+            lineage_page,
             f"{s.url('prometheus')}/consoles/floe-pipelines.html",
         ):
             webbrowser.open_new_tab(url)

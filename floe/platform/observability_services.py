@@ -40,7 +40,11 @@ def phoenix_python() -> Path:
     return Path(sys.prefix) / "phoenix" / "bin" / "python"
 
 
-SYSTEM_PACKAGES = {"prometheus": "prometheus", "prometheus-pushgateway": "prometheus-pushgateway"}
+SYSTEM_PACKAGES = {
+    "prometheus": "prometheus",
+    "prometheus-pushgateway": "prometheus-pushgateway",
+    "dot": "graphviz",  # the lineage receiver draws its graph page with it
+}
 
 
 def check_installed() -> None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
+
 from floe.errors import AccessDeniedError, TableNotFoundError
 from floe.observability.logging import get_logger
 from floe.platform import catalog_access
@@ -40,7 +42,7 @@ class Snapshot:
 
 def open_catalog(settings: PlatformSettings, principal: str = PLATFORM) -> Catalog:
     """The catalog as the platform itself or as a principal of the registered manifest."""
-    from pyiceberg.catalog import load_catalog
+    from pyiceberg.exceptions import OAuthError
 
     if principal == PLATFORM:
         secrets = sec.ensure(settings.home)
@@ -50,6 +52,12 @@ def open_catalog(settings: PlatformSettings, principal: str = PLATFORM) -> Catal
         rbac = catalog_access.rbac_plugin(settings.manifest)
         known = sorted(rbac.config.principals) if rbac else []
         if principal not in known:
+            _LOG.warning(
+                "security.auth_failure",
+                principal=principal,
+                resource=settings.url("iceberg"),
+                reason="not a principal of the platform's manifest",
+            )
             raise AccessDeniedError(
                 f"'{principal}' is not a principal of the platform's manifest "
                 f"({', '.join(known) or 'it declares none'})",
@@ -57,6 +65,23 @@ def open_catalog(settings: PlatformSettings, principal: str = PLATFORM) -> Catal
             )
         key, secret = catalog_access.principal_credentials(settings.home, [principal])[principal]
     uri = settings.url("iceberg")
+    try:
+        return _load(principal, uri, key, secret, settings)
+    except OAuthError as exc:  # the catalog refused the principal's credentials
+        _LOG.warning(
+            "security.auth_failure", principal=principal, resource=uri, reason=str(exc)[:200]
+        )
+        raise AccessDeniedError(
+            f"the catalog at {uri} refused the credentials of '{principal}'",
+            hint="the platform's credentials for it may be stale; 'floe platform up' renews them",
+        ) from None
+
+
+def _load(
+    principal: str, uri: str, key: str, secret: SecretStr, settings: PlatformSettings
+) -> Catalog:
+    from pyiceberg.catalog import load_catalog
+
     return load_catalog(
         f"floe-{principal}",
         type="rest",

@@ -33,6 +33,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 NEEDS_APPROVAL = {"prod"}
 CURRENT = "current"  # the tag an environment deploys
 log = get_logger("floe.promotion")
+security_log = get_logger("floe.security")
 
 
 def principal(explicit: str | None = None) -> str:
@@ -338,6 +339,14 @@ class Promotions:
                 **_fields(last),
             )
         if actor == requester:
+            security_log.warning(
+                "security.privilege_violation",
+                principal=actor,
+                action=f"{decision} own promotion request",
+                request=request_id,
+                product=last.product,
+                to_env=last.to_env,
+            )
             self._refuse(
                 actor,
                 last.product,

@@ -45,6 +45,7 @@ class _Node:
     span: Span
     ol_run_id: str
     transform: Transform | None
+    resource_type: str
 
 
 @dataclass
@@ -54,6 +55,8 @@ class RunTotals:
     models: int = 0
     models_failed: list[str] = field(default_factory=list)
     rows_written: int = 0
+    checks: int = 0  # dbt data tests and the quality plugin's expectations
+    checks_passed: int = 0
 
 
 class RunObserver:
@@ -236,7 +239,7 @@ class RunObserver:
         span = self._tracer.start_span(
             f"dbt.{resource_type} {node_name}", context=self._root_ctx, attributes=attributes
         )
-        node = _Node(node_name, span, str(generate_new_uuid()), transform)
+        node = _Node(node_name, span, str(generate_new_uuid()), transform, resource_type)
         with self._lock:
             if unique_id in self._nodes:  # dbt logs some starts twice (LogStartLine, NodeStart)
                 span.end()
@@ -276,6 +279,8 @@ class RunObserver:
         span.set_attribute("dbt.status", status)
         rows, snapshot = _iceberg_metadata(dagster_events)
         t = node.transform
+        if node.resource_type == "test":
+            self.on_checks([status == "pass"])
         if t is not None and t.resource_type == "model":
             self.totals.models += 1
             if failed:
@@ -333,6 +338,14 @@ class RunObserver:
         )
         child.end(end_time=at)
 
+    def on_checks(self, passed: Iterable[bool]) -> None:
+        """Results of quality checks (a dbt test's, or the quality plugin's expectations), for
+        the product's quality score."""
+        results = list(passed)
+        with self._lock:
+            self.totals.checks += len(results)
+            self.totals.checks_passed += sum(results)
+
     def on_materialized(self, materialized: Iterable[tuple[str, int | None]]) -> None:
         """Emission point 3, called once Dagster has taken the asset events: one COMPLETE per
         (table, rows) materialized, under the span of the dbt node that wrote it."""
@@ -389,6 +402,8 @@ class RunObserver:
                 "floe.models": totals.models,
                 "floe.models_failed": len(totals.models_failed),
                 "floe.rows_written": totals.rows_written,
+                "floe.quality_checks": totals.checks,
+                "floe.quality_checks_passed": totals.checks_passed,
                 "floe.status": "failure" if failed else "success",
             }
         )
@@ -415,6 +430,14 @@ class RunObserver:
                     "floe_pipeline_rows_written": totals.rows_written,
                     "floe_pipeline_run_success": 0.0 if failed else 1.0,
                     "floe_pipeline_last_run_timestamp_seconds": time.time(),
+                    "floe_quality_checks_total": totals.checks,
+                    "floe_quality_checks_failed": totals.checks - totals.checks_passed,
+                    # share of checks that passed; a run without checks has nothing to score
+                    **(
+                        {"floe_quality_score": totals.checks_passed / totals.checks}
+                        if totals.checks
+                        else {}
+                    ),
                 },
             )
         if failed:
@@ -438,6 +461,9 @@ class RunObserver:
 
 class NullObserver:
     """Stands in when a run cannot be (or is not) observed; every call does nothing."""
+
+    def on_checks(self, passed: Iterable[bool]) -> None:
+        return None
 
     def on_dbt_event(self, raw: Mapping[str, Any], dagster_events: Iterable[Any] = ()) -> None:
         return None

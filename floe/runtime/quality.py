@@ -16,6 +16,7 @@ from dagster import (
 from floe.artifact.models import CompiledArtifacts
 from floe.plugins.base import QualityPlugin
 from floe.plugins.registry import default_loader
+from floe.runtime import observe
 from floe.runtime.iceberg import open_catalog
 
 
@@ -46,10 +47,13 @@ def build_quality_checks(compiled: CompiledArtifacts) -> list[AssetChecksDefinit
             QualityPlugin[Any], default_loader().create("quality", plugin.type, plugin.config)
         )
         catalog = open_catalog(compiled)
+        observer = observe.current(context.run.run_id)
         for t in checked:
             rows = catalog.load_table(t.table).scan().to_arrow()
             key = AssetKey([compiled.lakehouse.namespace, t.table.split(".", 1)[1]])
-            for result in quality.validate_rows(rows, t.quality):
+            results = quality.validate_rows(rows, t.quality)
+            observer.on_checks(bool(r["success"]) for r in results)
+            for result in results:
                 yield AssetCheckResult(
                     asset_key=key,
                     check_name=check_name(result["expectation"], result["column"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import allure
@@ -55,3 +56,12 @@ def render(url: str, folder: Path, title: str, ready: str) -> Rendered:
     allure.attach.file(shot, name=title, attachment_type=allure.attachment_type.PNG)
     allure.attach(dom, name=f"{title} (rendered DOM)", attachment_type=allure.attachment_type.HTML)
     return Rendered(dom=dom, text=text, screenshot=shot)
+
+
+def drawn_graph(html: str, container: str) -> tuple[set[str], set[tuple[str, str]]]:
+    """Node ids and edges of a Graphviz SVG inside the element with id `container`, as the
+    lineage page draws them (node groups carry the node id, edge groups "edge A -> B")."""
+    svg = unescape(html.split(f'id="{container}"', 1)[1].split("</svg>", 1)[0])
+    nodes = set(re.findall(r'<g id="((?:dataset|job):[^"]+)" class="node"', svg))
+    edges = set(re.findall(r'<g id="edge (\S+) -> (\S+)" class="edge"', svg))
+    return nodes, edges

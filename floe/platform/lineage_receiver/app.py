@@ -14,11 +14,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from floe.observability.logging import get_logger
-from floe.platform.lineage_receiver import graph
+from floe.platform.lineage_receiver import graph, page
 from floe.platform.lineage_receiver.store import StoreUnavailableError
 
 log = get_logger(__name__)
@@ -260,6 +260,23 @@ class _Api:
         except graph.NodeNotFoundError:
             _fail(404, f"Node not found: {node}")
 
+    def lineage_page(self, request: Request) -> Response:
+        """The graph for people (Marquez's web UI stands here); the index without a nodeId."""
+        node = request.query_params.get("nodeId")
+        events = self.store.events()
+        if not node:
+            found = {
+                ns["name"]: graph.datasets(events, ns["name"]) for ns in graph.namespaces(events)
+            }
+            return HTMLResponse(page.index_page({k: v for k, v in found.items() if v}))
+        try:
+            drawn = graph.lineage(events, node, _int_param(request, "depth", graph.DEFAULT_DEPTH))
+        except ValueError as exc:
+            return HTMLResponse(page.error_page(str(exc)), status_code=400)
+        except graph.NodeNotFoundError:
+            return HTMLResponse(page.error_page(f"Node not found: {node}"), status_code=404)
+        return HTMLResponse(page.graph_page(drawn, node))
+
     def lineage_events(self, request: Request) -> Response:
         limit = _int_param(request, "limit", DEFAULT_LIMIT)
         return JSONResponse(
@@ -281,6 +298,7 @@ def create_app(store: EventStore) -> Starlette:
             Route(NAMESPACES + "/{rest:path}", api.namespace_resource, methods=["GET"]),
             Route("/api/v1/events/lineage", api.lineage_events, methods=["GET"]),
             Route("/healthcheck", api.healthcheck, methods=["GET"]),
+            Route("/lineage", api.lineage_page, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _json_error, StoreUnavailableError: _store_down},
     )
