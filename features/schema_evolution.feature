@@ -1,8 +1,9 @@
 @US-9
 Feature: Multi-product coexistence and schema evolution
   As a data engineer, I evolve my product's tables over time without breaking their readers:
-  a new column evolves the Iceberg table in place, earlier snapshots stay readable by id and by
-  time, and a change that would break readers is refused when the product is compiled.
+  a new column evolves the Iceberg table in place, a new partition spec applies to new data while
+  older files keep theirs, earlier snapshots stay readable by id and by time, and a change that
+  would break readers is refused when the product is compiled.
 
   @FR-090
   Scenario: A model that selects a new column evolves its Iceberg table in place
@@ -15,6 +16,18 @@ Feature: Multi-product coexistence and schema evolution
     And in "silver_transactions" the rows of the first run read null for "channel_key" and the rows the second run added carry "lower(channel)"
     And in "gold_customer_360" every row carries "country_code" equal to "upper(left(country, 2))"
     And the first snapshot of "gold_customer_360" still reads 200 rows with its 9 original columns
+
+  @FR-091
+  Scenario: A new partition spec applies to the data written after it, and the files written before stay readable under the old one
+    Given a running platform
+    And the product "customer-360-evolving" has run through Dagster from fresh tables, as the demo wrote it
+    When its model "silver_transactions" becomes an appending incremental model with partition_by "month(transaction_ts)"
+    And 30 completed transactions of July 2026 are added to its seed "raw_transactions"
+    And the product is compiled and its pipeline runs again through Dagster
+    Then the second run ends with status "SUCCESS"
+    And table "silver_transactions" has a second partition spec "month(transaction_ts)" and keeps its first, unpartitioned one
+    And the data files the second run wrote to "silver_transactions" are under the second spec, in the partition of July 2026, and every data file of the first run is still in the current snapshot under the first spec
+    And "silver_transactions" reads the first run's rows and the July transactions together, and its first snapshot still reads the first run's rows
 
   @FR-092
   Scenario: A table can be read as of a snapshot id and as of a point in time

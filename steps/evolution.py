@@ -3,6 +3,7 @@ them, and the tables are read back from the Iceberg REST catalog (pyiceberg) and
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -188,6 +189,101 @@ def first_snapshot_reads(
     assert data.num_rows == rows
     assert data.column_names == [f.name for f in table.schemas()[first.schema_id].fields]
     assert len(data.column_names) == n
+
+
+## Partition evolution
+
+JULY_2026 = (2026 - 1970) * 12 + 6  # Iceberg's month transform: months since 1970-01
+
+
+@when(
+    parsers.parse(
+        'its model "{model}" becomes an appending incremental model with partition_by "{transform}"'
+    )
+)
+def configure_partitioning(evolving: dict[str, Any], model: str, transform: str) -> None:
+    """Append-only, as DuckDB needs for a table whose files span partition specs: new rows are
+    those after the latest one already in the table."""
+    path = _model_file(evolving["dir"], model)
+    sql = path.read_text()
+    config = re.match(r"\{\{ config\(.*\) \}\}", sql)
+    assert config, f"{path.name} starts with no config() call"
+    header = (
+        "{{ config(materialized='incremental', incremental_strategy='append', "
+        f"partition_by=['{transform}']) }}}}"
+    )
+    body = sql[config.end() :]
+    assert body.count("transaction_ts >= ") == 1, body
+    path.write_text(header + body.replace("transaction_ts >= ", "transaction_ts > "))
+
+
+@when(parsers.parse('{count:d} completed transactions of July 2026 are added to its seed "{seed}"'))
+def july_transactions(evolving: dict[str, Any], count: int, seed: str) -> None:
+    path = evolving["dir"] / "seeds" / f"{seed}.csv"
+    first_id = max(int(r["transaction_id"]) for r in csv.DictReader(path.open())) + 1
+    with path.open("a", encoding="utf-8") as fh:
+        for i in range(count):
+            ts = f"2026-07-{1 + i % 28:02d} {8 + i % 10:02d}:15:00"
+            fh.write(f"{first_id + i},{1 + i},{ts},{10 + i}.50,web,completed\n")
+    evolving["july"] = count
+
+
+def _files(table: Any) -> list[dict[str, Any]]:
+    files = table.inspect.data_files().select(["file_path", "spec_id", "partition"])
+    return list(files.to_pylist())
+
+
+@then(
+    parsers.parse(
+        'table "{name}" has a second partition spec "{transform}" and keeps its first, '
+        "unpartitioned one"
+    )
+)
+def second_spec(
+    live_platform: LivePlatform, evolving: dict[str, Any], name: str, transform: str
+) -> None:
+    table = _table(live_platform, evolving, name)
+    specs = table.specs()
+    assert sorted(specs) == [0, 1], specs
+    assert specs[0].fields == ()
+    (field,) = specs[1].fields
+    source = table.schema().find_field(field.source_id).name
+    assert f"{field.transform}({source})" == transform, (str(field.transform), source)
+    assert table.spec().spec_id == 1
+
+
+@then(
+    parsers.parse(
+        'the data files the second run wrote to "{name}" are under the second spec, in the '
+        "partition of July 2026, and every data file of the first run is still in the current "
+        "snapshot under the first spec"
+    )
+)
+def files_by_spec(live_platform: LivePlatform, evolving: dict[str, Any], name: str) -> None:
+    files = _files(_table(live_platform, evolving, name))
+    old = [f for f in files if f["file_path"] in evolving["first_files"]]
+    new = [f for f in files if f["file_path"] not in evolving["first_files"]]
+    assert {f["file_path"] for f in old} == evolving["first_files"]
+    assert {f["spec_id"] for f in old} == {0}, old
+    assert new and {f["spec_id"] for f in new} == {1}, new
+    months = {next(iter(f["partition"].values())) for f in new}
+    assert months == {JULY_2026}, months
+
+
+@then(
+    parsers.parse(
+        '"{name}" reads the first run\'s rows and the July transactions together, and its first '
+        "snapshot still reads the first run's rows"
+    )
+)
+def rows_across_specs(live_platform: LivePlatform, evolving: dict[str, Any], name: str) -> None:
+    table = _table(live_platform, evolving, name)
+    rows = table.scan().to_arrow()
+    assert rows.num_rows == evolving["first_rows"] + evolving["july"]
+    july = table.scan(row_filter="transaction_ts >= '2026-07-01T00:00:00'").to_arrow()
+    assert july.num_rows == evolving["july"]
+    first = table.snapshots()[0]
+    assert table.scan(snapshot_id=first.snapshot_id).to_arrow().num_rows == evolving["first_rows"]
 
 
 ## Time travel through the CLI

@@ -125,3 +125,54 @@ def test_a_repeated_quality_check_is_refused_naming_the_model(tmp_path: Path) ->
         "models[0].quality: 'expect_column_values_to_be_unique' on column 'customer_id' is "
         "listed more than once for 'gold_customer_360'. Fix: keep one"
     ]
+
+
+def _partition(product: Path, model: str, config: str) -> None:
+    (path,) = (product / "models").rglob(f"{model}.sql")
+    sql = path.read_text()
+    path.write_text(f"{{{{ config({config}) }}}}\n" + sql[sql.index("}}") + 2 :])
+
+
+def test_partition_by_must_name_an_iceberg_transform_of_a_column_of_the_model(
+    tmp_path: Path,
+) -> None:
+    product = _copy(tmp_path)
+    _partition(
+        product,
+        "silver_transactions",
+        "materialized='incremental', incremental_strategy='append', "
+        "partition_by=['month(transaction_ts)', 'weekday(transaction_ts)', 'day(paid_at)']",
+    )
+    with pytest.raises(GovernanceError) as info:
+        compile_pipeline(product, output_dir=tmp_path / "out")
+    where = "model 'silver_transactions' (models/silver/silver_transactions.sql)"
+    assert info.value.violations == [
+        f"{where}: partition_by entry 'weekday(transaction_ts)' is not an Iceberg partition "
+        "transform. Fix: use a column, year(col), month(col), day(col), hour(col), "
+        "bucket(N, col) or truncate(N, col)",
+        f"{where}: partition_by entry 'day(paid_at)' names 'paid_at', which is not a column of "
+        "the model (it has: transaction_id, customer_id, transaction_ts, amount, channel). "
+        "Fix: partition by one of its columns",
+    ]
+    assert not (tmp_path / "out" / "customer-360").exists()
+
+
+def test_on_duckdb_only_an_appending_incremental_model_may_be_partitioned(tmp_path: Path) -> None:
+    product = _copy(tmp_path)
+    _partition(product, "silver_transactions", "partition_by='day(transaction_ts)'")
+    with pytest.raises(GovernanceError) as info:
+        compile_pipeline(product, output_dir=tmp_path / "out")
+    (violation,) = info.value.violations
+    assert "partition_by needs materialized='incremental' with incremental_strategy in " in (
+        violation
+    )
+    assert "(append) on compute 'duckdb'" in violation
+    _partition(
+        product,
+        "silver_transactions",
+        "materialized='incremental', "
+        "partition_by=['day(transaction_ts)', 'bucket(4, customer_id)']",
+    )
+    result = compile_pipeline(product, output_dir=tmp_path / "out")
+    (silver,) = [t for t in result.artifacts.transforms if t.name == "silver_transactions"]
+    assert silver.partition_by == ["day(transaction_ts)", "bucket(4, customer_id)"]

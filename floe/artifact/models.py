@@ -57,6 +57,11 @@ class Transform(FloeModel):
     retention_column: str | None = Field(
         default=None, description="Rows whose value here is older than the retention expire."
     )
+    partition_by: list[str] | None = Field(
+        default=None,
+        description="Iceberg partition transforms from the model's dbt config partition_by "
+        "(e.g. day(ts)); [] asks for an unpartitioned table, none leaves the spec as it is.",
+    )
 
 
 class DbtSettings(FloeModel):

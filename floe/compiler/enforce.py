@@ -92,6 +92,7 @@ def enforce(
                 )
     violations += _seed_problems(product)
     violations += _retention_problems(product)
+    violations += _partition_problems(product)
     violations += _namespace_problems(product)
     if baseline is not None:
         compute = product.plugins.get("compute")
@@ -198,6 +199,62 @@ def _retention_problems(product: ResolvedProduct) -> list[str]:
                 f"column of the model (it has: {', '.join(known) or 'no known columns'}). "
                 "Fix: name one of its timestamp columns"
             )
+    return problems
+
+
+# Iceberg's partition transforms in the form DuckDB's SET PARTITIONED BY takes them.
+_PARTITION = re.compile(
+    r"(?:(?:year|month|day|hour|identity)\(\s*(?P<time>\w+)\s*\)"
+    r"|(?:bucket|truncate)\(\s*\d+\s*,\s*(?P<n>\w+)\s*\)"
+    r"|(?P<col>\w+))",
+    re.IGNORECASE,
+)
+
+
+def _partition_problems(product: ResolvedProduct) -> list[str]:
+    """Each partition_by entry must be an Iceberg transform of a column the model produces."""
+    problems = []
+    compute = product.plugins.get("compute")
+    dialect = compute.name if compute else "duckdb"
+    for t in product.transforms:
+        if not t.partition_by:
+            continue
+        where = f"model '{t.name}' ({product.source_path(t.unique_id)})"
+        engine = cast(
+            ComputePlugin[Any] | None, compute if compute and compute.name == t.compute else None
+        )
+        allowed = engine.partition_by_strategies if engine is not None else None
+        config = product.dbt_manifest.get("nodes", {}).get(t.unique_id, {}).get("config", {})
+        # dbt-duckdb's delete+insert without a unique_key only inserts
+        strategy = config.get("incremental_strategy") or (
+            "delete+insert" if config.get("unique_key") else "append"
+        )
+        if allowed is not None and (t.materialized != "incremental" or strategy not in allowed):
+            problems.append(
+                f"{where}: partition_by needs materialized='incremental' with "
+                f"incremental_strategy in ({', '.join(sorted(allowed))}) on compute "
+                f"'{t.compute}', which cannot rewrite a table whose files span partition specs. "
+                "Fix: make the model an appending incremental model, or leave partition_by out"
+            )
+            continue
+        known = output_columns(product.model_sql.get(t.name, ""), dialect)
+        known = known if known is not None else [c.name.lower() for c in t.columns]
+        for entry in t.partition_by:
+            match = _PARTITION.fullmatch(entry.strip())
+            if match is None:
+                problems.append(
+                    f"{where}: partition_by entry '{entry}' is not an Iceberg partition "
+                    "transform. Fix: use a column, year(col), month(col), day(col), hour(col), "
+                    "bucket(N, col) or truncate(N, col)"
+                )
+                continue
+            column = next(g for g in match.groups() if g)
+            if known and column.lower() not in known:
+                problems.append(
+                    f"{where}: partition_by entry '{entry}' names '{column}', which is not a "
+                    f"column of the model (it has: {', '.join(known)}). Fix: partition by one "
+                    "of its columns"
+                )
     return problems
 
 

@@ -11,6 +11,7 @@ Override rules (documented in docs/compilation.md):
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -167,6 +168,16 @@ def resolve(inputs: ValidatedInputs, loader: PluginLoader, run_dir: Path) -> Res
     )
 
 
+def _partition_by(node: dict[str, Any]) -> list[str] | None:
+    """dbt's ``partition_by`` config (dbt-spark reads the same key): one entry or a list.
+    Entries that are not text are kept as JSON so the compiler can name them in its error."""
+    raw = node.get("config", {}).get("partition_by")
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, list) else [raw]
+    return [i if isinstance(i, str) else json.dumps(i) for i in items]
+
+
 def _dist_version(plugin: Plugin[Any]) -> str:
     module = type(plugin).__module__.split(".")[0]
     try:
@@ -240,6 +251,7 @@ def _transforms(
                 quality=list(override.quality) if override else [],
                 table=f"{namespace}.{node.get('alias') or node['name']}",
                 retention_column=override.retention_column if override else None,
+                partition_by=_partition_by(node),
             )
         )
         if node["resource_type"] == "model":

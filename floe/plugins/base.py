@@ -84,6 +84,9 @@ class ComputePlugin(Plugin[C]):
     (e.g. ``{"view": "table"}``); the compiler reports each substituted model."""
     unsupported: ClassVar[Mapping[str, str]] = {}
     """dbt materializations the engine refuses, with the fix the compiler prints."""
+    partition_by_strategies: ClassVar[frozenset[str] | None] = None
+    """Incremental strategies under which a model may set ``partition_by``, for an engine that
+    cannot rewrite a table whose files span partition specs; None: any model may."""
 
     def dbt_macros(self) -> Path | None:
         """Folder of dbt macros (e.g. materializations) the engine needs in every project."""

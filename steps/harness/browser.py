@@ -29,7 +29,7 @@ class Rendered:
 
 
 def render(url: str, folder: Path, title: str, ready: str) -> Rendered:
-    """Open `url`, wait until the CSS selector `ready` is visible, attach a screenshot and the
+    """Open `url`, wait until the CSS selector `ready` is in the page, attach a screenshot and the
     rendered DOM to the Allure result under `title`."""
     browser_path = shutil.which("chromium")
     assert browser_path, "chromium is not installed: run 'make setup'"
@@ -42,7 +42,8 @@ def render(url: str, folder: Path, title: str, ready: str) -> Rendered:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(url, timeout=LOAD_TIMEOUT_MS)
             try:
-                page.locator(ready).first.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
+                # attached, not visible: a flat line in a graph has no height, so never "visible"
+                page.locator(ready).first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
             except PlaywrightError as exc:
                 page.screenshot(path=shot, full_page=True)
                 allure.attach.file(shot, name=f"{title} (not ready)", attachment_type="image/png")

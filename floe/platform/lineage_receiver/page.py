@@ -22,6 +22,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.5em; }
 table { border-collapse: collapse; background: #fff; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.7em; text-align: left; }
 th { background: #f0f0f0; } .graph { background: #fff; border: 1px solid #ddd; padding: 1em; }
+.graph svg { max-width: 100%; height: auto; }
 """
 
 

@@ -32,6 +32,10 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
     }
     # DuckDB's Iceberg attach holds tables only.
     built_as: ClassVar[Mapping[str, str]] = {"view": "table"}
+    # DuckDB cannot delete from an Iceberg table once its files span partition specs ("Manifest
+    # file contains entries without partition info even though there is a partition spec"), so a
+    # partitioned model only ever appends.
+    partition_by_strategies: ClassVar[frozenset[str] | None] = frozenset({"append"})
     unsupported: ClassVar[Mapping[str, str]] = {
         "materialized_view": "use materialized='table'",
         "snapshot": "floe does not run dbt snapshots on DuckDB's Iceberg attach; keep history "
@@ -42,7 +46,16 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
         # A model that selects a new column evolves its Iceberg table in place (dbt's incremental
         # models; floe's table macro does the same); drops and type changes are refused at
         # compile time.
-        return {"models": {"+on_schema_change": "append_new_columns"}}
+        # A model's partition_by is applied to its table before each write (and after the
+        # write that created it): new data lands under the new spec, older files keep theirs.
+        hook = {"sql": "{{ floe_duckdb_partition_spec() }}", "transaction": False}
+        return {
+            "models": {
+                "+on_schema_change": "append_new_columns",
+                "+pre-hook": [hook],
+                "+post-hook": [dict(hook)],
+            }
+        }
 
     def dbt_macros(self) -> Path:
         return Path(__file__).parent / "dbt_macros" / "duckdb"

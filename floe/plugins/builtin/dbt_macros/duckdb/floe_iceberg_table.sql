@@ -55,6 +55,27 @@
   {%- endfor -%}
 {% endmacro %}
 
+{#-
+  Partition evolution: a model's partition_by (one Iceberg transform or a list, e.g.
+  ['day(reading_at)']; [] for none) becomes its table's partition spec, as the SQL of the
+  pre-hook (and the post-hook, for the write that created the table) floe adds to every model.
+  DuckDB reuses the spec id when the spec is unchanged, so repeating it costs nothing; a new
+  spec applies to data written from then on, and files written before keep the spec they were
+  written under. No partition_by: the spec is left as it is.
+-#}
+{% macro floe_duckdb_partition_spec() %}
+  {%- set spec = config.get('partition_by') -%}
+  {%- if spec is none or model.resource_type != 'model' -%}{{ return('') }}{%- endif -%}
+  {%- set existing = adapter.get_relation(database=this.database, schema=this.schema,
+                                          identifier=this.identifier) -%}
+  {%- if existing is none -%}{{ return('') }}{%- endif -%}
+  {%- set fields = [spec] if spec is string else spec -%}
+  {%- if fields | length == 0 -%}
+    {{ return('alter table ' ~ existing ~ ' reset partitioned by') }}
+  {%- endif -%}
+  {{ return('alter table ' ~ existing ~ ' set partitioned by (' ~ fields | join(', ') ~ ')') }}
+{% endmacro %}
+
 {% materialization table, adapter='duckdb' %}
   {{ return(floe_duckdb_replace_table()) }}
 {% endmaterialization %}
