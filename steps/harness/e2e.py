@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if seed is None and args.random:
         seed = random.randrange(1, 10**6)
     work = Path(os.environ.get("FLOE_E2E_WORK", "/tmp/floe-e2e")) / str(os.getpid())
+    work.mkdir(parents=True, exist_ok=True)  # pytest makes --basetemp, not its parents
     chosen = [f for f in ORDER if not args.features or f in args.features]
     order = f", scenarios in random order (seed {seed})" if seed is not None else ""
     print(f"e2e: {len(chosen)} features in dependency order{order}")
