@@ -9,10 +9,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from floe.artifact.models import CompiledArtifacts
+from floe.artifact.names import ARTIFACT_FILE as ARTIFACT_FILE
 from floe.errors import ArtifactVersionError
 from floe.typedef import ARTIFACT_VERSION
-
-ARTIFACT_FILE = "compiled_artifacts.json"
 
 
 def canonical_json(data: Any) -> str:

@@ -41,7 +41,7 @@ def main() -> None:
     for product, r in results.get("compile", {}).items():
         print(
             f"compile {product:15s} cold {r['cold_median_s']:6.2f}s  "
-            f"warm {r['warm_median_s']:5.2f}s"
+            f"warm {r['warm_median_s']:5.2f}s  recompile {r['recompile_median_s']:5.2f}s"
             f"  bare dbt parse {r['bare_dbt_parse_median_s']:5.2f}s  "
             f"warm/parse {r['warm_vs_dbt_parse_ratio']:.2f}"
         )

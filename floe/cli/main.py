@@ -72,9 +72,9 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    from floe.observability.logging import configure
+    from floe.observability.logging import configure_on_first_use
 
-    configure(log_format.value if log_format else None, verbose=verbose)
+    configure_on_first_use(log_format.value if log_format else None, verbose=verbose)
 
 
 def _print_version() -> None:

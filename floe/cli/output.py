@@ -6,13 +6,11 @@ import sys
 from typing import TextIO
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
 from floe import config
 from floe.errors import ExitCode, FloeError
-from floe.spec.loader import describe_errors
 
 
 def _console(stream: TextIO) -> Console:
@@ -37,6 +35,11 @@ def fail(exc: BaseException) -> typer.Exit:
     if isinstance(exc, FloeError):
         _error(console, str(exc))
         return typer.Exit(int(exc.exit_code))
+    # Imported here: building the spec models is the largest part of the CLI's start-up.
+    from pydantic import ValidationError
+
+    from floe.spec.loader import describe_errors
+
     if isinstance(exc, ValidationError):
         lines = "\n".join(f"  - {p}" for p in describe_errors(exc))
         _error(console, f"invalid input ({exc.title}):\n{lines}")

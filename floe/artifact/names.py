@@ -1,0 +1,3 @@
+"""File names of a compiled product, importable without the artifact's models."""
+
+ARTIFACT_FILE = "compiled_artifacts.json"
