@@ -11,6 +11,7 @@ from typing import Any
 import allure
 import pytest
 
+from steps.harness.evidence import attach_step_evidence
 from steps.harness.requirements import ID_RE
 from steps.harness.traceability import ResultRecorder
 
@@ -101,6 +102,18 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     target = os.environ.get("FLOE_TARGET", "local")
     allure.dynamic.label("target", target)
     allure.dynamic.tag(f"target:{target}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the step: attach inside it
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: dict[str, Any],
+) -> None:
+    attach_step_evidence(request.node, step, step_func_args)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

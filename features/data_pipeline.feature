@@ -24,6 +24,8 @@ Feature: Data Pipeline Execution
   @FR-022 @TQR-002 @TQR-014 @TQR-022
   Scenario: The catalog holds Iceberg tables with the right schemas and rows, their data files in S3
     Given a running platform
+    And the pipeline of "financial-risk" has run through Dagster
+    And the pipeline of "iot-telemetry" has run through Dagster
     And the pipeline of "customer-360" has run through Dagster
     When the Iceberg REST catalog is queried for namespace "customer_360"
     Then it lists the tables "bronze_customers, bronze_transactions, gold_customer_360, gold_segments, raw_customers, raw_transactions, silver_customers, silver_transactions"
@@ -80,6 +82,12 @@ Feature: Data Pipeline Execution
     And the error output says "is unavailable after 4 attempts"
     And the error output holds no stack trace and no internal path
     And no Dagster run was started
+
+  Scenario: The catalog comes back within the retry window: floe run waits for it and the run succeeds
+    Given a running platform
+    When the catalog is stopped, floe run starts "customer-360", and the catalog is started again once floe logs its first retry
+    Then the Dagster run ends with status "SUCCESS"
+    And the run recorded the row count of every table from the catalog
 
   @FR-026 @TQR-022
   Scenario: Great Expectations checks the gold tables read back from the catalog

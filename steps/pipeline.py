@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import allure
 import pyarrow.compute as pc
 import pytest
 from pyarrow import fs
@@ -153,6 +155,71 @@ def run_without_catalog(live_platform: LivePlatform, product: str) -> CommandRes
     return CommandResult(
         [*args, f"runs_started={runs_started}"], result.exit_code, result.stdout, result.stderr
     )
+
+
+@when(
+    parsers.parse(
+        'the catalog is stopped, floe run starts "{product}", and the catalog is started again '
+        "once floe logs its first retry"
+    ),
+    target_fixture="run",
+)
+def catalog_comes_back(live_platform: LivePlatform, product: str) -> RunResult:
+    """The retry half of the 'catalog temporarily unavailable' edge case. On the local target
+    the catalog is SeaweedFS's Iceberg REST service, which also serves S3: both go down and come
+    back; every other service stays up."""
+    seaweed = live_platform.platform.service("seaweedfs")
+    client = DagsterClient(live_platform.url("dagster"))
+    job = runs.load_artifact(live_platform.build, product).orchestration.job_name
+    before = set(client.job_runs(job))
+    args = [
+        "--log-format",
+        "json",
+        "run",
+        product,
+        "--output-dir",
+        str(live_platform.build),
+        "--home",
+        str(live_platform.settings.home),
+    ]
+    seaweed.stop()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "floe"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **live_platform.platform.env()},
+    )
+    events: list[dict[str, Any]] = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("{"):
+                events.append(json.loads(line))
+            if events and events[-1].get("event") == "catalog.retry":
+                break
+        seaweed.start()
+        seaweed.wait_healthy(60)
+        stdout, rest = proc.communicate(timeout=900)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if not seaweed.healthy():
+            seaweed.start()
+            seaweed.wait_healthy(60)
+    events += [json.loads(line) for line in rest.splitlines() if line.startswith("{")]
+    allure.attach(
+        json.dumps(events, indent=2), "floe run's log events", allure.attachment_type.JSON
+    )
+    assert proc.returncode == 0, (stdout, events[-5:])
+    retries = [e for e in events if e["event"] == "catalog.retry"]
+    available = [e for e in events if e["event"] == "catalog.available"]
+    assert retries[0]["attempt"] == 1 and retries[0]["attempts"] == runs.CATALOG_ATTEMPTS, retries
+    assert len(available) == 1 and available[0]["attempt"] == len(retries) + 1, available
+    assert len(retries) < runs.CATALOG_ATTEMPTS, retries
+    started = [r for r in client.job_runs(job) if r not in before]
+    assert len(started) == 1, started
+    return client.run(started[0])
 
 
 def _run_count(client: Any) -> int:

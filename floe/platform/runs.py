@@ -11,6 +11,7 @@ from floe import artifact
 from floe.artifact.io import ARTIFACT_FILE
 from floe.artifact.models import CompiledArtifacts
 from floe.errors import FloeError, PlatformError
+from floe.observability.logging import get_logger
 from floe.platform import code_servers
 from floe.platform.dagster_client import DagsterClient, RunResult
 from floe.platform.governance import check_manifest
@@ -20,6 +21,8 @@ from floe.plugins.base import CatalogPlugin
 from floe.plugins.registry import default_loader
 
 CATALOG_ATTEMPTS = 4
+
+log = get_logger(__name__)
 
 
 def load_artifact(output_dir: Path, product: str) -> CompiledArtifacts:
@@ -56,14 +59,27 @@ def _running_catalog(compiled: CompiledArtifacts) -> tuple[CatalogPlugin[Any], s
 
 
 def check_catalog(compiled: CompiledArtifacts, progress: Callable[[str], None]) -> None:
-    """The catalog must answer before a run starts; retry with back-off, then say so clearly."""
+    """The catalog must answer before a run starts; retry with back-off, then say so clearly.
+
+    Each retry is also a log event: a spinner shows nothing when stderr is not a terminal, and an
+    operator reading the log should see that the run waited for the catalog, and how long."""
     plugin, uri = _running_catalog(compiled)
     delay = 1.0
     for attempt in range(1, CATALOG_ATTEMPTS + 1):
         status = plugin.health_check()
         if status.healthy:
+            if attempt > 1:
+                log.info("catalog.available", uri=uri, attempt=attempt)
             return
         if attempt < CATALOG_ATTEMPTS:
+            log.warning(
+                "catalog.retry",
+                uri=uri,
+                attempt=attempt,
+                attempts=CATALOG_ATTEMPTS,
+                retry_in_s=delay,
+                detail=status.detail,
+            )
             progress(f"catalog not answering ({status.detail}); retry {attempt} in {delay:.0f}s")
             time.sleep(delay)
             delay *= 2
