@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import allure
 import pyarrow.compute as pc
@@ -192,8 +192,7 @@ def catalog_comes_back(live_platform: LivePlatform, product: str) -> RunResult:
     )
     events: list[dict[str, Any]] = []
     try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
+        for line in cast(IO[str], proc.stderr):
             if line.startswith("{"):
                 events.append(json.loads(line))
             if events and events[-1].get("event") == "catalog.retry":
