@@ -180,8 +180,8 @@ class QualityPlugin(Plugin[C]):
         """Run ``checks`` on a table (pyarrow) and return one result dict per check."""
 
     def preload(self) -> None:
-        """Import what ``validate_rows`` needs. Runs on a background thread when a run
-        starts, so a slow import overlaps the dbt build instead of following it."""
+        """Import what ``validate_rows`` needs. Runs on a background thread once a run's dbt
+        process is running, so a slow import overlaps the dbt build instead of following it."""
 
 
 class LineagePlugin(Plugin[C]):

@@ -24,7 +24,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from floe.artifact.models import CompiledArtifacts
 from floe.plugins.base import ComputePlugin
 from floe.plugins.registry import default_loader
-from floe.runtime import observe
+from floe.runtime import observe, quality
 from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
 
@@ -54,6 +54,7 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
         # dagster-dbt hands dbt a copy of this process's environment.
         os.environ.update(compute_env)
         invocation = dbt.cli(["build"], context=context)
+        quality.preload(compiled, context.run_id)
         dbt_errors: list[str] = []
         try:
             # Raw events rather than .stream(): node starts matter too (spans, lineage START).

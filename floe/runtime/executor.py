@@ -7,9 +7,8 @@ lineage event, the metrics and the flushed trace are ready when the run is repor
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 from dagster import ExecutorDefinition, executor
 from dagster._core.execution.retries import RetryMode
@@ -17,19 +16,7 @@ from dagster._core.executor.in_process import InProcessExecutor
 
 from floe.artifact.models import CompiledArtifacts
 from floe.observability import tracing
-from floe.plugins.base import QualityPlugin
-from floe.plugins.registry import default_loader
 from floe.runtime import observe
-
-
-def _preload_quality(compiled: CompiledArtifacts) -> None:
-    """The quality plugin imports its library while dbt builds, in the dbt process's time."""
-    plugin = compiled.plugins.quality
-    if plugin is None or not any(t.quality for t in compiled.transforms):
-        return
-    loaded = default_loader().create("quality", plugin.type, plugin.config)
-    quality = cast(QualityPlugin[Any], loaded)
-    threading.Thread(target=quality.preload, name="floe-quality-preload", daemon=True).start()
 
 
 class ObservedInProcessExecutor(InProcessExecutor):
@@ -41,7 +28,6 @@ class ObservedInProcessExecutor(InProcessExecutor):
         run = plan_context.dagster_run
         traceparent = run.tags.get(tracing.TRACEPARENT_TAG)
         observer = observe.start_run(self._compiled, run.run_id, traceparent)
-        _preload_quality(self._compiled)
         failed_steps: list[str] = []
         success = False
         try:
