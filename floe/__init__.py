@@ -6,8 +6,9 @@ which every CLI command would otherwise pay, even one that never reads a spec.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from floe.lazy import exports
 
 if TYPE_CHECKING:
     from floe.artifact.models import CompiledArtifacts as CompiledArtifacts
@@ -16,14 +17,11 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    "CompiledArtifacts": "floe.artifact.models",
-    "FloeSpec": "floe.spec.floe_spec",
-    "PlatformManifest": "floe.spec.manifest",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'floe' has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = exports(
+    __name__,
+    {
+        "CompiledArtifacts": "floe.artifact.models",
+        "FloeSpec": "floe.spec.floe_spec",
+        "PlatformManifest": "floe.spec.manifest",
+    },
+)

@@ -139,14 +139,7 @@ def run_without_catalog(live_platform: LivePlatform, product: str) -> CommandRes
     before = _run_count(client)
     seaweed.stop()
     try:
-        args = [
-            "run",
-            product,
-            "--output-dir",
-            str(live_platform.build),
-            "--home",
-            str(live_platform.settings.home),
-        ]
+        args = _run_args(live_platform, product)
         result = invoke(args)
         runs_started = _run_count(client) - before
     finally:
@@ -172,16 +165,7 @@ def catalog_comes_back(live_platform: LivePlatform, product: str) -> RunResult:
     client = DagsterClient(live_platform.url("dagster"))
     job = runs.load_artifact(live_platform.build, product).orchestration.job_name
     before = set(client.job_runs(job))
-    args = [
-        "--log-format",
-        "json",
-        "run",
-        product,
-        "--output-dir",
-        str(live_platform.build),
-        "--home",
-        str(live_platform.settings.home),
-    ]
+    args = ["--log-format", "json", *_run_args(live_platform, product)]
     seaweed.stop()
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "floe"), *args],
@@ -219,6 +203,10 @@ def catalog_comes_back(live_platform: LivePlatform, product: str) -> RunResult:
     started = [r for r in client.job_runs(job) if r not in before]
     assert len(started) == 1, started
     return client.run(started[0])
+
+
+def _run_args(live: LivePlatform, product: str) -> list[str]:
+    return ["run", product, "--output-dir", str(live.build), "--home", str(live.settings.home)]
 
 
 def _run_count(client: Any) -> int:

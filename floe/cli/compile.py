@@ -83,10 +83,14 @@ def _compile(product: Path, manifest: Path | None, output_dir: Path) -> cache.Ca
     layers = "/".join(
         str(sum(1 for m in a.models if m.layer == layer)) for layer in ("bronze", "silver", "gold")
     )
-    row = [a.product.name, str(len(a.models)), layers, str(a.dbt.test_count)]
-    answer = cache.CachedCompile(
-        a.product.name, [*row, a.plugins.compute.type], list(result.warnings)
-    )
+    row = [
+        a.product.name,
+        str(len(a.models)),
+        layers,
+        str(a.dbt.test_count),
+        a.plugins.compute.type,
+    ]
+    answer = cache.CachedCompile(a.product.name, row, list(result.warnings))
     cache.store(
         product,
         manifest,

@@ -12,9 +12,10 @@ product, answered from the compile cache, never builds the compiler's models.
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from floe.lazy import exports
 
 if TYPE_CHECKING:
     from floe.compiler.pipeline import CompileResult as CompileResult
@@ -25,7 +26,7 @@ RUN_PROJECT_DIR = "dbt"
 """Beside each artifact: the dbt project floe runs (see floe.plugins.builtin.dbt_core)."""
 
 
-def __getattr__(name: str) -> Any:
-    if name not in ("compile_pipeline", "CompileResult"):
-        raise AttributeError(f"module 'floe.compiler' has no attribute {name!r}")
-    return getattr(import_module("floe.compiler.pipeline"), name)
+__getattr__ = exports(
+    __name__,
+    {"compile_pipeline": "floe.compiler.pipeline", "CompileResult": "floe.compiler.pipeline"},
+)

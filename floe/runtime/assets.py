@@ -54,7 +54,7 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
         # dagster-dbt hands dbt a copy of this process's environment.
         os.environ.update(compute_env)
         invocation = dbt.cli(["build"], context=context)
-        quality.preload(compiled, context.run_id)
+        quality.preload(compiled)
         dbt_errors: list[str] = []
         try:
             # Raw events rather than .stream(): node starts matter too (spans, lineage START).

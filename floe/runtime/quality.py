@@ -20,17 +20,18 @@ from floe.plugins.registry import default_loader
 from floe.runtime import observe
 from floe.runtime.iceberg import open_catalog
 
-_preloading: set[str] = set()
+_preload_started = False
 
 
-def preload(compiled: CompiledArtifacts, run_id: str) -> None:
-    """Import the quality plugin's library on a background thread once per run. Called once
-    dbt's process is running: an import holds the interpreter lock, and started any earlier it
-    held back the run's own start of dbt by seconds; now it overlaps dbt's build instead."""
+def preload(compiled: CompiledArtifacts) -> None:
+    """Import the quality plugin's library on a background thread, once per process. Called
+    once dbt's process is running: an import holds the interpreter lock, and started any earlier
+    it held back the run's own start of dbt by seconds; now it overlaps dbt's build instead."""
+    global _preload_started
     plugin = compiled.plugins.quality
-    if plugin is None or run_id in _preloading or not any(t.quality for t in compiled.transforms):
+    if plugin is None or _preload_started or not any(t.quality for t in compiled.transforms):
         return
-    _preloading.add(run_id)
+    _preload_started = True
     loaded = default_loader().create("quality", plugin.type, plugin.config)
     quality = cast(QualityPlugin[Any], loaded)
     threading.Thread(target=quality.preload, name="floe-quality-preload", daemon=True).start()

@@ -12,18 +12,19 @@ import json
 from typing import Any
 
 import allure
+import pytest
 from pydantic import BaseModel
 
 from steps.common import CommandResult
 
 LIMIT = 200_000  # characters per attachment: a full trace or event dump stays readable
-_ATTACHED = "_floe_evidence_attached"
+_ATTACHED = pytest.StashKey[set[int]]()
 
 
-def attach_step_evidence(item: Any, step: Any, args: dict[str, Any]) -> None:
+def attach_step_evidence(item: pytest.Item, step: Any, args: dict[str, Any]) -> None:
     if getattr(step, "type", None) != "then":
         return
-    attached: set[int] = item.__dict__.setdefault(_ATTACHED, set())
+    attached = item.stash.setdefault(_ATTACHED, set())
     for name, value in args.items():
         body = _render(value)
         if body is None or id(value) in attached:
