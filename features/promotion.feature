@@ -6,8 +6,11 @@ Feature: Artifact promotion
   What ran on the local target: the Distribution registry (Debian's docker-registry) holds the
   artifacts, cosign signs and verifies them, the policy gate service evaluates the platform's Rego
   policies over OPA's REST data API (regopy inside; OPA in the chart), and the audit trail is a
-  PostgreSQL table. Environments are the registry's repositories dev/, staging/ and prod/; the
-  Kubernetes namespaces floe-dev, floe-staging and floe-prod need the chart on Kind.
+  PostgreSQL table. Environments are the registry's repositories dev/, staging/ and prod/, and on
+  the local target each promoted environment is a Dagster code location of its own
+  ("staging.<product>") serving the promoted digest, writing a table bucket of its own
+  ("warehouse-staging") with a storage identity that may write nowhere else; the Kubernetes
+  namespaces floe-dev, floe-staging and floe-prod need the chart on Kind.
 
   @FR-071 @SC-009
   Scenario: Promotion to staging runs the signature, policy and security gates, then copies the artifact by digest
@@ -111,6 +114,39 @@ Feature: Artifact promotion
     And the registry's "prod" repository of "promo-rollback" deploys the digest of version "1.0.0" as "current"
     And the registry's "prod" repository of "promo-rollback" still holds version "1.0.1" under its own digest
     And the audit trail of "promo-rollback" ends with "rolled_back" by "bob" to the digest of version "1.0.0"
+    And Dagster's code location "prod.promo-rollback" serves the digest of version "1.0.0"
+    When floe runs "promo-rollback" in "prod"
+    Then the command exits with code 0
+    And Dagster ran it from the code location "prod.promo-rollback", tagged with the environment "prod" and the digest of version "1.0.0"
+
+  @TQR-026
+  Scenario: One signed artifact moves dev -> staging -> prod; each environment serves that digest and runs it in its own warehouse
+    Given a running platform
+    And the product "promo-envs", a copy of "customer-360", compiled and pushed to dev by "alice"
+    And "promo-envs" is in prod, requested by "alice" and approved by "bob"
+    Then Dagster's code location "staging.promo-envs" serves the digest of version "1.0.0"
+    And Dagster's code location "prod.promo-envs" serves the digest of version "1.0.0"
+    And the audit trail of "promo-envs" shows that digest promoted to "staging" by "alice", then approved and promoted to "prod" by "bob"
+    When floe runs "promo-envs" in "staging"
+    Then the command exits with code 0
+    And Dagster ran it from the code location "staging.promo-envs", tagged with the environment "staging" and the digest of version "1.0.0"
+    And the catalog's warehouse "warehouse-staging" holds the 8 tables of "promo_envs", "gold_customer_360" with 200 rows
+    And the catalog's warehouse "warehouse" holds no table of "promo_envs"
+    And the catalog's warehouse "warehouse-prod" holds no table of "promo_envs"
+    And the storage identity of "staging" writes into "warehouse-staging" but is refused in "warehouse" and "warehouse-prod"
+
+  Scenario Outline: floe run in an environment refuses what was not promoted there, naming the fix
+    Given a running platform
+    When floe run is asked for "<arguments>"
+    Then the command exits with code 1
+    And the error output says "<reason>"
+    And the error output says "<fix>"
+    And the error output holds no stack trace and no internal path
+
+    Examples:
+      | arguments                | reason                                  | fix                                   |
+      | promo-nowhere --env prod | 'promo-nowhere' is not deployed in prod | floe promote promo-nowhere --to prod  |
+      | promo-nowhere --env qa   | 'qa' is not an environment              | use one of dev, staging, prod         |
 
   @FR-073 @SC-009
   Scenario: The audit trail says who promoted what, when and through which gates, as rows PostgreSQL will not change

@@ -100,3 +100,25 @@ FLOE_PLATFORM_MANIFEST_SHA256 = "FLOE_PLATFORM_MANIFEST_SHA256"
 def platform_manifest_sha256() -> str | None:
     """Digest of the manifest the running platform registered (set for its Dagster processes)."""
     return os.environ.get(FLOE_PLATFORM_MANIFEST_SHA256) or None
+
+
+FLOE_ENVIRONMENT = "FLOE_ENVIRONMENT"
+FLOE_ARTIFACT_DIGEST = "FLOE_ARTIFACT_DIGEST"
+FLOE_WAREHOUSE = "FLOE_WAREHOUSE"
+DEV = "dev"
+
+
+def environment() -> str:
+    """The environment a code location serves: 'dev' (the platform's own workspace) unless the
+    platform deployed a promoted artifact into staging or prod."""
+    return os.environ.get(FLOE_ENVIRONMENT) or DEV
+
+
+def artifact_digest() -> str | None:
+    """The registry digest of the artifact a deployment serves (None in dev, built locally)."""
+    return os.environ.get(FLOE_ARTIFACT_DIGEST) or None
+
+
+def warehouse(default: str) -> str:
+    """The environment's warehouse over the manifest's: one artifact, written where it runs."""
+    return os.environ.get(FLOE_WAREHOUSE) or default

@@ -22,7 +22,7 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from floe.compiler import compile_pipeline
-from floe.platform.secrets import REGISTRY_PASSWORD
+from floe.platform.secrets import REGISTRY_PASSWORD, S3_ACCESS_KEY, S3_SECRET_KEY
 from steps.common import CommandResult
 from steps.compiler import _run
 from steps.platform import LivePlatform, demo_copy
@@ -590,3 +590,170 @@ def append_only(live: LivePlatform, promo: dict[str, Any], message: str) -> None
             cur.execute(statement, (row,))
     (kept,) = [r for r in _audit(live, "product", promo["product"]) if r["id"] == row]
     assert kept["actor"] == "alice"
+
+
+## Environments: what each one's Dagster location serves, runs and writes
+
+RUN_TAGS = """query($f: RunsFilter) { runsOrError(filter: $f, limit: 1) { ... on Runs {
+  results { runId status tags { key value } } } } }"""
+JOB_TAGS = """query($s: PipelineSelector!) { pipelineOrError(params: $s) { __typename
+  ... on Pipeline { tags { key value } } } }"""
+
+
+def _graphql(live: LivePlatform, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(
+        f"{live.url('dagster')}/graphql", json={"query": query, "variables": variables}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json()["data"])
+
+
+def _warehouse(live: LivePlatform, warehouse: str) -> Any:
+    """The platform's catalog, opened on one environment's warehouse with the platform's own
+    (admin) identity: the reader is not the writer under test."""
+    from pyiceberg.catalog import load_catalog
+
+    key, secret = live.secret(S3_ACCESS_KEY), live.secret(S3_SECRET_KEY)
+    return load_catalog(
+        warehouse,
+        type="rest",
+        uri=live.url("iceberg"),
+        warehouse=warehouse,
+        credential=f"{key}:{secret}",
+        **{
+            "s3.endpoint": live.url("s3"),
+            "s3.access-key-id": key,
+            "s3.secret-access-key": secret,
+            "s3.region": "us-east-1",
+        },
+    )
+
+
+@when(parsers.parse('floe runs "{name}" in "{env}"'), target_fixture="command")
+def runs_in(live: LivePlatform, name: str, env: str) -> CommandResult:
+    return _run(["run", name, "--env", env, "--home", str(live.settings.home)])
+
+
+@when(parsers.parse('floe run is asked for "{arguments}"'), target_fixture="command")
+def run_asked(live: LivePlatform, arguments: str) -> CommandResult:
+    return _run(["run", *arguments.split(), "--home", str(live.settings.home)])
+
+
+@then(
+    parsers.parse('Dagster\'s code location "{location}" serves the digest of version "{version}"')
+)
+def location_serves(live: LivePlatform, promo: dict[str, Any], location: str, version: str) -> None:
+    env, product = location.split(".", 1)
+    selector = {
+        "repositoryLocationName": location,
+        "repositoryName": "__repository__",
+        "pipelineName": f"{product.replace('-', '_')}_pipeline",
+    }
+    job = _graphql(live, JOB_TAGS, {"s": selector})["pipelineOrError"]
+    assert job["__typename"] == "Pipeline", job
+    tags = {t["key"]: t["value"] for t in job["tags"]}
+    assert tags == {"floe/environment": env, "floe/artifact-digest": promo["digests"][version]}
+
+
+@then(
+    parsers.parse(
+        'Dagster ran it from the code location "{location}", tagged with the environment "{env}" '
+        'and the digest of version "{version}"'
+    )
+)
+def ran_from(
+    live: LivePlatform,
+    promo: dict[str, Any],
+    command: CommandResult,
+    location: str,
+    env: str,
+    version: str,
+) -> None:
+    filters = {"tags": [{"key": "dagster/code_location", "value": location}]}
+    (run,) = _graphql(live, RUN_TAGS, {"f": filters})["runsOrError"]["results"]
+    assert run["status"] == "SUCCESS"
+    assert run["runId"][:8] in command.stdout, command.stdout
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags["floe/environment"] == env
+    assert tags["floe/artifact-digest"] == promo["digests"][version]
+
+
+@then(
+    parsers.parse(
+        'the catalog\'s warehouse "{warehouse}" holds the {n:d} tables of "{namespace}", '
+        '"{table}" with {rows:d} rows'
+    )
+)
+def warehouse_holds(
+    live: LivePlatform, warehouse: str, n: int, namespace: str, table: str, rows: int
+) -> None:
+    catalog = _warehouse(live, warehouse)
+    tables = sorted(name for _, name in catalog.list_tables(namespace))
+    assert len(tables) == n, tables
+    loaded = catalog.load_table(f"{namespace}.{table}")
+    assert loaded.location().startswith(f"s3://{warehouse}/{namespace}/"), loaded.location()
+    assert loaded.scan().to_arrow().num_rows == rows
+
+
+@then(parsers.parse('the catalog\'s warehouse "{warehouse}" holds no table of "{namespace}"'))
+def warehouse_lacks(live: LivePlatform, warehouse: str, namespace: str) -> None:
+    catalog = _warehouse(live, warehouse)
+    assert (namespace,) not in catalog.list_namespaces()
+
+
+@then(
+    parsers.parse(
+        'the storage identity of "{env}" writes into "{own}" but is refused in "{other}" and '
+        '"{third}"'
+    )
+)
+def identity_scoped(live: LivePlatform, env: str, own: str, other: str, third: str) -> None:
+    from pyarrow import fs
+
+    from floe.platform.catalog_access import PRINCIPALS_FILE
+
+    lines = (live.settings.home / PRINCIPALS_FILE).read_text(encoding="utf-8").splitlines()
+    known = dict(line.split("=", 1) for line in lines if "=" in line)
+    prefix = f"FLOE_PRINCIPAL_ENVIRONMENT_{env.upper()}"
+    s3 = fs.S3FileSystem(
+        access_key=known[f"{prefix}_ID"],
+        secret_key=known[f"{prefix}_SECRET"],
+        endpoint_override=live.url("s3"),
+        region="us-east-1",
+        scheme="http",
+    )
+    outcome = {}
+    for bucket in (own, other, third):
+        path = f"{bucket}/promo_envs/gold_customer_360/data/_probe"
+        try:
+            with s3.open_output_stream(path) as out:
+                out.write(b"probe")
+            s3.delete_file(path)
+            outcome[bucket] = "written"
+        except OSError as exc:
+            outcome[bucket] = "ACCESS_DENIED" if "ACCESS_DENIED" in str(exc) else str(exc)
+    assert outcome == {own: "written", other: "ACCESS_DENIED", third: "ACCESS_DENIED"}
+
+
+@then(
+    parsers.parse(
+        'the audit trail of "{name}" shows that digest promoted to "staging" by "{requester}", '
+        'then approved and promoted to "prod" by "{approver}"'
+    )
+)
+def audit_through(
+    live: LivePlatform, promo: dict[str, Any], name: str, requester: str, approver: str
+) -> None:
+    rows = _audit(live, "product", name)
+    steps = [
+        (r["action"], r["actor"], r["from_env"], r["to_env"], r["digest"])
+        for r in rows
+        if r["action"] in ("pushed", "approved", "promoted")
+    ]
+    digest = promo["digests"]["1.0.0"]
+    assert steps == [
+        ("pushed", requester, None, "dev", digest),
+        ("promoted", requester, "dev", "staging", digest),
+        ("approved", approver, "staging", "prod", digest),
+        ("promoted", approver, "staging", "prod", digest),
+    ]

@@ -120,7 +120,7 @@ def request(
     home: HomeOpt = None,
 ) -> None:
     """Run the gates and promote by digest; a promotion to prod waits for approval."""
-    from floe.promotion.workflow import ENVIRONMENTS
+    from floe.platform.environments import ENVIRONMENTS
 
     if source is None:
         index = ENVIRONMENTS.index(to) if to in ENVIRONMENTS else 0

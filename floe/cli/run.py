@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -29,35 +30,51 @@ def run_command(
             help="Re-execute this failed run's failed models and their descendants only.",
         ),
     ] = None,
+    env: Annotated[
+        str,
+        typer.Option(
+            "--env",
+            help="dev runs what 'floe compile' wrote; staging and prod run the artifact "
+            "promoted there, in that environment's warehouse.",
+        ),
+    ] = "dev",
 ) -> None:
     """Run each product's pipeline (dbt seed, models and tests in dependency order) through
     Dagster and wait for it. Exits 5 if a run fails, naming what failed."""
     from floe.errors import PipelineError
-    from floe.platform import runs
+    from floe.platform import deployments, runs
     from floe.platform.dagster_client import RunResult
     from floe.platform.governance import check_manifest
     from floe.platform.local import LocalPlatform
     from floe.platform.settings import load
 
     settings = load(home)
-    # Whether the platform runs this artifact at all comes first: its manifest must be the
-    # platform's. Then whether it is the one the platform serves.
-    artifacts = {product: runs.load_artifact(output_dir, product) for product in products}
-    for compiled in artifacts.values():
-        check_manifest(compiled, settings.manifest_sha256, "floe run")
-    _check_workspace(settings.workspace, output_dir)
     console = err()
     for key, value in LocalPlatform(settings).env().items():
         os.environ.setdefault(key, value)
+    locations: dict[str, str | None] = dict.fromkeys(products)
+    if env == "dev":
+        # Whether the platform runs this artifact at all comes first: its manifest must be the
+        # platform's. Then whether it is the one the platform serves.
+        artifacts = {product: runs.load_artifact(output_dir, product) for product in products}
+        for compiled in artifacts.values():
+            check_manifest(compiled, settings.manifest_sha256, "floe run")
+        _check_workspace(settings.workspace, output_dir)
+    else:
+        artifacts = {}
+        for product in products:
+            artifacts[product], locations[product] = runs.deployed_artifact(settings, env, product)
     launched: dict[str, str] = {}
     with console.status("launching") as status:
         if from_failure:
             launched[products[0]] = runs.reexecute_from_failure(
-                settings, artifacts[products[0]], from_failure
+                settings, artifacts[products[0]], from_failure, locations[products[0]]
             )
         else:
             for product, compiled in artifacts.items():
-                launched[product] = runs.launch(settings, compiled, status.update)
+                launched[product] = runs.launch(
+                    settings, compiled, status.update, location=locations[product]
+                )
         results = {}
         for product, run_id in launched.items():
 
@@ -68,7 +85,7 @@ def run_command(
     table = Table("product", "run", "status", "seconds", "tables", "rows (gold)")
     failed = []
     for product, r in results.items():
-        gold = runs.gold_rows(artifacts[product], r)
+        gold = runs.gold_rows(artifacts[product], r, env)
         table.add_row(
             product,
             r.run_id[:8],
@@ -86,11 +103,13 @@ def run_command(
             f"{(r.errors[0].splitlines()[0] if r.errors else '')}"
             for p, r in failed
         ]
-        lines += runs.diagnose(artifacts[failed[0][0]])
+        location = locations[failed[0][0]]
+        with deployments.acting_as(settings, location) if location else nullcontext():
+            lines += runs.diagnose(artifacts[failed[0][0]])
         raise PipelineError(
             "\n".join(lines),
             hint=f"re-run only what failed: floe run {failed[0][0]} "
-            f"--from-failure {failed[0][1].run_id}",
+            f"--from-failure {failed[0][1].run_id}" + (f" --env {env}" if env != "dev" else ""),
         )
 
 

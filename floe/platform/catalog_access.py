@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from floe.platform import environments
 from floe.plugins.builtin.rbac_polaris import Grant, PolarisRBACPlugin
 from floe.spec.loader import load
 from floe.spec.manifest import PlatformManifest
@@ -112,3 +113,29 @@ def identities(home: Path, manifest: Path | None, bucket: str) -> list[dict[str,
         }
         for name in names
     ]
+
+
+def environment_identities(
+    home: Path, buckets: dict[str, str], landing: str
+) -> list[dict[str, Any]]:
+    """One identity per promoted environment (``buckets``: environment -> its table bucket):
+    everything on its own warehouse, reading the landing bucket its sensors watch, and nothing
+    on any other warehouse."""
+    names = {env: environments.principal(env) for env in buckets}
+    creds = principal_credentials(home, sorted(names.values()))
+    found = []
+    for env, bucket in sorted(buckets.items()):
+        grants = [Grant(privilege="CATALOG_MANAGE_CONTENT", scope="*")]
+        key_id, secret = creds[names[env]]
+        found.append(
+            {
+                "name": names[env],
+                "credentials": [{"accessKey": key_id, "secretKey": secret.get_secret_value()}],
+                "actions": [
+                    *seaweedfs_actions(grants, bucket),
+                    f"Read:{landing}",
+                    f"List:{landing}",
+                ],
+            }
+        )
+    return found

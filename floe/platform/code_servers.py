@@ -18,6 +18,7 @@ import yaml
 from pydantic import SecretStr
 
 from floe.errors import PlatformError
+from floe.platform import deployments
 from floe.platform.process import ServiceProcess
 from floe.platform.services import dagster_env, workspace_file
 from floe.platform.settings import PlatformSettings
@@ -40,6 +41,15 @@ def compiled_locations(workspace: Path | None) -> dict[str, Path]:
         if "location_name" in target and "relative_path" in target:
             found[target["location_name"]] = (workspace.parent / target["relative_path"]).resolve()
     return found
+
+
+def served_locations(settings: PlatformSettings) -> dict[str, Path]:
+    """The workspace's locations (dev) and the deployments of staging and prod."""
+    return {**compiled_locations(settings.workspace), **deployments.locations(settings)}
+
+
+def _env(settings: PlatformSettings, env: dict[str, str], name: str) -> dict[str, str]:
+    return {**env, **deployments.environment_variables(settings, name)}
 
 
 def _registry_path(settings: PlatformSettings) -> Path:
@@ -107,11 +117,17 @@ def server(
 def servers(settings: PlatformSettings, env: dict[str, str]) -> list[ServiceProcess]:
     """A server for every location compiled into the served workspace, and for every location
     one was started for before (so it can be stopped)."""
-    wanted = compiled_locations(settings.workspace)
+    wanted = served_locations(settings)
     for name, definitions in wanted.items():
         _register(settings, name, definitions)
     return [
-        server(settings, env, name, Path(str(entry["definitions"])), int(entry["port"]))
+        server(
+            settings,
+            _env(settings, env, name),
+            name,
+            Path(str(entry["definitions"])),
+            int(entry["port"]),
+        )
         for name, entry in sorted(registry(settings).items())
     ]
 
@@ -119,7 +135,7 @@ def servers(settings: PlatformSettings, env: dict[str, str]) -> list[ServiceProc
 def write_workspace(settings: PlatformSettings) -> bool:
     """The workspace the webserver and the daemon read: each served location by its port.
     True if it changed (they read it only at start or on a reload)."""
-    served = compiled_locations(settings.workspace)
+    served = served_locations(settings)
     known = registry(settings)
     entries = [
         {
@@ -147,14 +163,15 @@ def ensure(
     """Serve location ``name`` from a server that has loaded the current code: start one if
     none runs, or restart it when ``restart``. True if the location is new to the workspace
     the webserver and daemon read."""
-    definitions = compiled_locations(settings.workspace).get(name)
+    definitions = served_locations(settings).get(name)
     if definitions is None:
         raise PlatformError(
             f"code location '{name}' is not in the served workspace {settings.workspace}",
             hint="compile the product into the folder the platform serves",
         )
     port = _register(settings, name, definitions)
-    svc = server(settings, dagster_env(settings, secrets), name, definitions, port)
+    env = _env(settings, dagster_env(settings, secrets), name)
+    svc = server(settings, env, name, definitions, port)
     if restart and svc.pid() is not None:
         # Only the server itself: the runs it launched finish in their own processes.
         svc.stop(children=False)
@@ -174,8 +191,8 @@ def record_started(settings: PlatformSettings, services: list[str]) -> None:
     from floe.artifact.io import ARTIFACT_FILE
     from floe.platform.runs import record_loaded
 
-    served = compiled_locations(settings.workspace)
+    served = served_locations(settings)
     for name in (s.removeprefix(PREFIX) for s in services if is_code_server(s)):
         path = served[name].parent / ARTIFACT_FILE if name in served else None
         if path is not None and path.is_file():
-            record_loaded(settings, artifact.read(path))
+            record_loaded(settings, name, artifact.read(path))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from floe import artifact
+from floe import artifact, config
 from floe.artifact.io import ARTIFACT_FILE
 from floe.artifact.models import CompiledArtifacts
 from floe.errors import FloeError, PlatformError
@@ -19,6 +19,7 @@ from floe.platform.local import LocalPlatform
 from floe.platform.settings import PlatformSettings
 from floe.plugins.base import CatalogPlugin
 from floe.plugins.registry import default_loader
+from floe.runtime import deployment
 
 CATALOG_ATTEMPTS = 4
 
@@ -38,20 +39,39 @@ def load_artifact(output_dir: Path, product: str) -> CompiledArtifacts:
     return artifact.read(path)
 
 
-def gold_rows(compiled: CompiledArtifacts, result: RunResult) -> dict[str, int]:
+def deployed_artifact(
+    settings: PlatformSettings, env: str, product: str
+) -> tuple[CompiledArtifacts, str]:
+    """The artifact ``env`` serves for ``product``, and its code location."""
+    from floe.platform import deployments
+    from floe.platform.environments import ENVIRONMENTS
+
+    if env not in ENVIRONMENTS:
+        raise FloeError(
+            f"'{env}' is not an environment", hint=f"use one of {', '.join(ENVIRONMENTS)}"
+        )
+    deployed = deployments.current(settings, env, product)
+    if deployed is None:
+        raise FloeError(
+            f"'{product}' is not deployed in {env}",
+            hint=f"promote it there first: 'floe promote {product} --to {env}'",
+        )
+    return artifact.read(Path(deployed.definitions).parent / ARTIFACT_FILE), deployed.location
+
+
+def gold_rows(compiled: CompiledArtifacts, result: RunResult, env: str = "dev") -> dict[str, int]:
     """Rows written per gold table in a run; gold by the layer the compiler resolved, whatever
     the tables are called."""
-    namespace = compiled.lakehouse.namespace
     gold = {
-        f"{namespace}/{t.table.split('.', 1)[1]}" for t in compiled.transforms if t.layer == "gold"
+        "/".join(deployment.key_path(compiled, t.table, env))
+        for t in compiled.transforms
+        if t.layer == "gold"
     }
     return {k.split("/")[-1]: v for k, v in sorted(result.row_counts.items()) if k in gold}
 
 
 def _running_catalog(compiled: CompiledArtifacts) -> tuple[CatalogPlugin[Any], str]:
     """The product's catalog plugin pointed at the running platform's catalog URL."""
-    from floe import config
-
     cfg = dict(compiled.plugins.catalog.config)
     cfg["uri"] = config.catalog_uri(cfg["uri"])
     plugin = default_loader().create("catalog", compiled.plugins.catalog.type, cfg)
@@ -102,7 +122,8 @@ def diagnose(compiled: CompiledArtifacts) -> list[str]:
     refused = _storage_refuses_writes(compiled)
     if refused:
         return [
-            f"storage is full: the bucket '{compiled.lakehouse.warehouse}' refuses writes "
+            f"storage is full: the bucket '{config.warehouse(compiled.lakehouse.warehouse)}' "
+            "refuses writes "
             f"({refused}); tables were left at their last committed snapshot and nothing was "
             "lost. Free space in the bucket (or raise its quota), then run again"
         ]
@@ -121,21 +142,20 @@ def _storage_refuses_writes(compiled: CompiledArtifacts) -> str | None:
     return None
 
 
-def launch(
+def serve(
     settings: PlatformSettings,
     compiled: CompiledArtifacts,
     progress: Callable[[str], None],
-    job: str | None = None,
-    run_config: dict[str, Any] | None = None,
-    tags: dict[str, str] | None = None,
+    location: str | None = None,
+    restart: bool = False,
 ) -> str:
-    """Launch the product's pipeline (or another of its jobs) on the platform's Dagster."""
-    check_manifest(compiled, settings.manifest_sha256, "floe run")
-    check_catalog(compiled, progress)
+    """Make the platform's Dagster serve ``compiled`` as ``location`` (its own by default):
+    its code server restarted if it has not loaded this artifact yet (or ``restart``), the
+    location reloaded, the daemon told of a new location. Returns the location."""
+    location = location or compiled.orchestration.code_location
     client = DagsterClient(settings.url("dagster"))
-    changed = _changed_artifact(settings, compiled)
+    changed = restart or _changed_artifact(settings, location, compiled)
     platform = LocalPlatform(settings)
-    location = compiled.orchestration.code_location
     if changed:
         progress(f"loading {location} into its code server")
     new_location = code_servers.ensure(settings, platform.secrets, location, restart=changed)
@@ -151,17 +171,31 @@ def launch(
         client.reload(location)
     if changed:
         # Recorded only once the reload succeeded: a failed reload is tried again next time.
-        record_loaded(settings, compiled)
+        record_loaded(settings, location, compiled)
     if new_location:
         # The daemon reads its workspace's locations at start; restarting it leaves runs
         # alone, since they belong to the code servers.
         progress("new code location: restarting dagster-daemon")
         platform.restart("dagster-daemon")
-    return client.launch(
-        compiled.orchestration.code_location,
-        job or compiled.orchestration.job_name,
-        run_config=run_config,
-        tags=tags,
+    return location
+
+
+def launch(
+    settings: PlatformSettings,
+    compiled: CompiledArtifacts,
+    progress: Callable[[str], None],
+    job: str | None = None,
+    run_config: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+    location: str | None = None,
+) -> str:
+    """Launch the product's pipeline (or another of its jobs) on the platform's Dagster, from
+    its own location or, for staging and prod, the deployment's ``location``."""
+    check_manifest(compiled, settings.manifest_sha256, "floe run")
+    check_catalog(compiled, progress)
+    served = serve(settings, compiled, progress, location)
+    return DagsterClient(settings.url("dagster")).launch(
+        served, job or compiled.orchestration.job_name, run_config=run_config, tags=tags
     )
 
 
@@ -178,19 +212,21 @@ def _digest(compiled: CompiledArtifacts) -> str:
     return hashlib.sha256(compiled.model_dump_json().encode()).hexdigest()
 
 
-def _changed_artifact(settings: PlatformSettings, compiled: CompiledArtifacts) -> bool:
-    """Whether its code server has not loaded this artifact yet: loading restarts the server,
-    which costs seconds."""
+def _changed_artifact(
+    settings: PlatformSettings, location: str, compiled: CompiledArtifacts
+) -> bool:
+    """Whether the location's code server has not loaded this artifact yet: loading restarts
+    the server, which costs seconds."""
     _, loaded = _loaded_state(settings)
-    return loaded.get(compiled.orchestration.code_location) != _digest(compiled)
+    return loaded.get(location) != _digest(compiled)
 
 
-def record_loaded(settings: PlatformSettings, compiled: CompiledArtifacts) -> None:
-    """The artifact its code location's server runs now."""
+def record_loaded(settings: PlatformSettings, location: str, compiled: CompiledArtifacts) -> None:
+    """The artifact the location's server runs now."""
     import json
 
     state, loaded = _loaded_state(settings)
-    loaded[compiled.orchestration.code_location] = _digest(compiled)
+    loaded[location] = _digest(compiled)
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps(loaded, indent=2, sort_keys=True))
 
@@ -202,7 +238,10 @@ def wait(
 
 
 def reexecute_from_failure(
-    settings: PlatformSettings, compiled: CompiledArtifacts, run_id: str
+    settings: PlatformSettings,
+    compiled: CompiledArtifacts,
+    run_id: str,
+    location: str | None = None,
 ) -> str:
     """Only the assets that failed (and what depended on them, skipped then) run again."""
     check_manifest(compiled, settings.manifest_sha256, "re-execution")
@@ -219,4 +258,6 @@ def reexecute_from_failure(
             hint="start a new run with 'floe run PRODUCT'",
         )
     orch = compiled.orchestration
-    return client.launch(orch.code_location, orch.job_name, parent.failed_assets, parent=parent)
+    return client.launch(
+        location or orch.code_location, orch.job_name, parent.failed_assets, parent=parent
+    )

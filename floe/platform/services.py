@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from floe import config
 from floe.errors import PlatformError, ServiceStartError
-from floe.platform import catalog_access
+from floe.platform import catalog_access, environments
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env, drop_to
 from floe.platform.settings import PlatformSettings
@@ -258,6 +258,11 @@ def create_databases(settings: PlatformSettings, password: str) -> list[str]:
 # ---------------------------------------------------------------- SeaweedFS (S3 + Iceberg REST)
 
 
+def environment_buckets() -> dict[str, str]:
+    """The table bucket of each promoted environment (dev writes the warehouse itself)."""
+    return {env: environments.warehouse(WAREHOUSE_BUCKET, env) for env in environments.PROMOTED}
+
+
 def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> ServiceProcess:
     root = settings.home / "seaweedfs"
     (root / "data").mkdir(parents=True, exist_ok=True)
@@ -273,6 +278,9 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
             },
             # The principals of the registered manifest's RBAC, with what they may do.
             *catalog_access.identities(settings.home, settings.manifest, WAREHOUSE_BUCKET),
+            *catalog_access.environment_identities(
+                settings.home, environment_buckets(), STAGING_BUCKET
+            ),
         ]
     }
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -302,7 +310,7 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
         "-admin.ui=false",
         "-master.telemetry=false",
         f"-s3.config={config}",
-        f"-tableBucket={WAREHOUSE_BUCKET}",
+        f"-tableBucket={','.join([WAREHOUSE_BUCKET, *environment_buckets().values()])}",
         f"-bucket={STAGING_BUCKET}",
     ]
     env = {**base_env(), "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret}

@@ -21,15 +21,15 @@ from pydantic import SecretStr
 from floe.errors import FloeError, PromotionBlockedError, PromotionError
 from floe.observability.logging import get_logger
 from floe.platform import secrets as sec
+from floe.platform.environments import ENVIRONMENTS, PROMOTED
 from floe.platform.promotion_services import REGISTRY_USER, policy_folder
 from floe.platform.services import PG_USER
 from floe.platform.settings import PlatformSettings
-from floe.promotion import gates, package
+from floe.promotion import deploy, gates, package
 from floe.promotion.audit import AuditLog, AuditRecord
 from floe.promotion.oci import Registry
 from floe.promotion.signing import Signer
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 NEEDS_APPROVAL = {"prod"}
 CURRENT = "current"  # the tag an environment deploys
 log = get_logger("floe.promotion")
@@ -123,13 +123,19 @@ class Promotions:
             )
 
     def _deploy(self, product: str, version: str, digest: str, source: str, target: str) -> None:
-        """Copy the manifest and its signature by digest; the target's 'current' moves to it."""
+        """Copy the manifest and its signature by digest; the target's 'current' moves to it,
+        and the target's code location serves it."""
         src, dst = f"{source}/{product}", f"{target}/{product}"
         self.registry.copy(src, digest, dst, [tag_of(version), CURRENT])
         sig_tag = digest.replace(":", "-") + ".sig"
         sig_digest = self.registry.resolve(src, sig_tag)
         if sig_digest:
             self.registry.copy(src, sig_digest, dst, [sig_tag])
+        self._serve(product, version, digest, target)
+
+    def _serve(self, product: str, version: str, digest: str, env: str) -> None:
+        if env in PROMOTED:  # dev serves the platform's own workspace
+            deploy.deploy(self.settings, self.registry, env, product, version, digest)
 
     # ------------------------------------------------------------------ commands
 
@@ -424,6 +430,7 @@ class Promotions:
         version = next(r.version for r in reversed(deployed) if r.digest == target)
         request_id = _new_id()
         self.registry.put_manifest(repo, CURRENT, self.registry.manifest(repo, target))
+        self._serve(product, str(version), target, env)
         self._event(
             request_id,
             "rolled_back",

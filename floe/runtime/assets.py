@@ -24,7 +24,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from floe.artifact.models import CompiledArtifacts
 from floe.plugins.base import ComputePlugin
 from floe.plugins.registry import default_loader
-from floe.runtime import observe, quality
+from floe.runtime import deployment, observe, quality
 from floe.runtime.iceberg import open_catalog
 from floe.runtime.translator import FloeTranslator
 
@@ -35,10 +35,7 @@ COMMIT_CONFLICT = re.compile(r"\b409\b|CommitFailed|commit conflict|conflicting"
 
 def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinition:
     manifest = base / compiled.dbt.manifest
-    tables = {
-        (compiled.lakehouse.namespace, t.table.split(".", 1)[1]): t.table
-        for t in compiled.transforms
-    }
+    tables = {tuple(deployment.key_path(compiled, t.table)): t.table for t in compiled.transforms}
     compute = compiled.plugins.compute
     engine = default_loader().create("compute", compute.type, compute.config)
     compute_env = cast(ComputePlugin[Any], engine).run_env()
@@ -88,7 +85,7 @@ def _events(
     invocation: Any,
     raw: Any,
     catalog: Any,
-    tables: dict[tuple[str, str], str],
+    tables: dict[tuple[str, ...], str],
     observer: Any,
 ) -> Iterator[Any]:
     """Dagster's events for one dbt event, with what the catalog holds; observed as they go."""
@@ -108,7 +105,7 @@ def _events(
 
 
 def _materialized(
-    context: AssetExecutionContext, events: list[Any], tables: dict[tuple[str, str], str]
+    context: AssetExecutionContext, events: list[Any], tables: dict[tuple[str, ...], str]
 ) -> list[tuple[str, int | None]]:
     """(table, rows) for each asset Dagster has just recorded as materialized."""
     found = []
@@ -119,7 +116,7 @@ def _materialized(
             key = event.asset_key
         else:
             continue
-        table = tables.get((key.path[0], key.path[-1]))
+        table = tables.get(tuple(key.path))
         if table is not None:
             rows = (event.metadata or {}).get("dagster/row_count")
             found.append((table, int(getattr(rows, "value", rows)) if rows is not None else None))
@@ -127,7 +124,7 @@ def _materialized(
 
 
 def _with_iceberg_metadata(
-    context: AssetExecutionContext, event: Any, catalog: Any, tables: dict[tuple[str, str], str]
+    context: AssetExecutionContext, event: Any, catalog: Any, tables: dict[tuple[str, ...], str]
 ) -> Any:
     """Row count and snapshot id read back from the catalog: what the table really holds."""
     if isinstance(event, Output):
@@ -136,7 +133,7 @@ def _with_iceberg_metadata(
         key = event.asset_key
     else:
         return event
-    table_id = tables.get((key.path[0], key.path[-1]))
+    table_id = tables.get(tuple(key.path))
     if table_id is None:
         return event
     metadata = _read_back(context, table_id, catalog)

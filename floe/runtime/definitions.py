@@ -8,7 +8,7 @@ from dagster import AssetSelection, Definitions, define_asset_job
 
 from floe import artifact, config
 from floe.platform.governance import check_manifest
-from floe.runtime import triggers
+from floe.runtime import deployment, triggers
 from floe.runtime.assets import build_dbt_assets
 from floe.runtime.executor import observed_executor
 from floe.runtime.maintenance_job import build_maintenance_job
@@ -33,6 +33,7 @@ def build_definitions(artifact_file: Path) -> Definitions:
         compiled.orchestration.job_name,
         selection=AssetSelection.all(),
         executor_def=run_executor,
+        tags=deployment.run_tags(),
     )
     maintenance = build_maintenance_job(compiled)
     return Definitions(

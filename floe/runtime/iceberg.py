@@ -29,6 +29,8 @@ def catalog_properties(compiled: CompiledArtifacts) -> dict[str, str]:
     )
     props = {**cat.connection_properties(), **sto.s3_properties()}
     props["uri"] = config.catalog_uri(props["uri"])
+    if "warehouse" in props:
+        props["warehouse"] = config.warehouse(props["warehouse"])
     props["s3.endpoint"] = config.s3_endpoint(props["s3.endpoint"])
     return props
 

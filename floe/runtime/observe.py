@@ -108,6 +108,7 @@ class RunObserver:
             "floe.run_id": run_id,
             "floe.job": compiled.orchestration.job_name,
             "floe.namespace": compiled.lakehouse.namespace,
+            "floe.environment": config.environment(),
         }
         if part_of is not None:  # a run of a larger whole (the demo): linked, and findable
             attributes["floe.part_of.trace_id"] = tracing.format_trace_id(part_of.trace_id)

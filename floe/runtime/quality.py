@@ -10,14 +10,13 @@ from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSpec,
-    AssetKey,
     multi_asset_check,
 )
 
 from floe.artifact.models import CompiledArtifacts
 from floe.plugins.base import QualityPlugin
 from floe.plugins.registry import default_loader
-from floe.runtime import observe
+from floe.runtime import deployment, observe
 from floe.runtime.iceberg import open_catalog
 
 _preload_started = False
@@ -51,7 +50,7 @@ def build_quality_checks(compiled: CompiledArtifacts) -> list[AssetChecksDefinit
     specs = [
         AssetCheckSpec(
             check_name(q.expectation, q.column),
-            asset=AssetKey([compiled.lakehouse.namespace, t.table.split(".", 1)[1]]),
+            asset=deployment.asset_key(compiled, t.table),
             description=f"{plugin.type}: {q.expectation}",
         )
         for t in checked
@@ -67,7 +66,7 @@ def build_quality_checks(compiled: CompiledArtifacts) -> list[AssetChecksDefinit
         observer = observe.current(context.run.run_id)
         for t in checked:
             rows = catalog.load_table(t.table).scan().to_arrow()
-            key = AssetKey([compiled.lakehouse.namespace, t.table.split(".", 1)[1]])
+            key = deployment.asset_key(compiled, t.table)
             results = quality.validate_rows(rows, t.quality)
             observer.on_checks(bool(r["success"]) for r in results)
             for result in results:

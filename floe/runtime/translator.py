@@ -9,23 +9,25 @@ from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from floe.artifact.models import CompiledArtifacts
+from floe.runtime import deployment
 
 
 class FloeTranslator(DagsterDbtTranslator):
-    """Asset key = [namespace, table]; group = the product (its namespace), so each product is
-    one box in Dagster's global lineage; the medallion layer is a tag (and metadata) on each
-    asset."""
+    """Asset key = [namespace, table], after the environment in staging and prod; group = the
+    product (its namespace), so each product is one box in Dagster's global lineage; the
+    medallion layer is a tag (and metadata) on each asset."""
 
     def __init__(self, artifacts: CompiledArtifacts) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self._by_id = {t.unique_id: t for t in artifacts.transforms}
+        self._artifacts = artifacts
         self._namespace = artifacts.lakehouse.namespace
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         transform = self._by_id.get(dbt_resource_props["unique_id"])
         if transform is None:
             return super().get_asset_key(dbt_resource_props)
-        return AssetKey([self._namespace, transform.table.split(".", 1)[1]])
+        return deployment.asset_key(self._artifacts, transform.table)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         transform = self._by_id.get(dbt_resource_props["unique_id"])

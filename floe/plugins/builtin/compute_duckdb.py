@@ -106,7 +106,9 @@ class DuckDBComputePlugin(ComputePlugin[DuckDBConfig]):
             ],
             "attach": [
                 {
-                    "path": cat.warehouse,
+                    # Where the platform deploys the artifact decides (staging and prod
+                    # write their own warehouse); the manifest's otherwise.
+                    "path": dbt_env_var("FLOE_WAREHOUSE", cat.warehouse),
                     "alias": CATALOG_ALIAS,
                     "type": "iceberg",
                     "options": {"endpoint": catalog_uri, "secret": "floe_catalog"},

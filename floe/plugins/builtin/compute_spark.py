@@ -113,7 +113,7 @@ class SparkComputePlugin(ComputePlugin[SparkConfig]):
             prefix: f"{SHADED}.spark.SparkCatalog",
             f"{prefix}.type": "rest",
             f"{prefix}.uri": uri,
-            f"{prefix}.warehouse": cat.warehouse,
+            f"{prefix}.warehouse": dbt_env_var("FLOE_WAREHOUSE", cat.warehouse),
             f"{prefix}.rest.auth.type": "oauth2",
             f"{prefix}.credential": credential,
             f"{prefix}.oauth2-server-uri": uri + "/v1/oauth/tokens",
