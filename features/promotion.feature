@@ -148,6 +148,20 @@ Feature: Artifact promotion
       | promo-nowhere --env prod | 'promo-nowhere' is not deployed in prod | floe promote promo-nowhere --to prod  |
       | promo-nowhere --env qa   | 'qa' is not an environment              | use one of dev, staging, prod         |
 
+  Scenario: A product names the platform's manifest by its oci:// reference, and floe compile pulls it from the registry
+    Given a running platform
+    And the platform team has published the platform's manifest with floe manifest push
+    And the product "oci-flow", a copy of "customer-360" whose floe.yaml names that manifest as "oci://{registry}/platform/floe-demo-platform:1.0.0"
+    When floe compile runs on "oci-flow"
+    Then the command exits with code 0
+    And the artifact of "oci-flow" records the sha256 of the manifest the registry holds under "platform/floe-demo-platform:1.0.0", which is the manifest the platform registered
+    When its floe.yaml names "oci://{registry}/platform/floe-demo-platform:9.9.9" instead
+    And floe compile runs on "oci-flow"
+    Then the command exits with code 2
+    And the error output says "platform.manifest 'oci://127.0.0.1:"
+    And the error output says "names nothing in the registry (platform/floe-demo-platform holds 1.0.0)"
+    And the error output holds no stack trace and no internal path
+
   @FR-073 @SC-009
   Scenario: The audit trail says who promoted what, when and through which gates, as rows PostgreSQL will not change
     Given a running platform

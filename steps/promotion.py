@@ -5,6 +5,7 @@ floe's own return values."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -757,3 +758,71 @@ def audit_through(
         ("approved", approver, "staging", "prod", digest),
         ("promoted", approver, "staging", "prod", digest),
     ]
+
+
+## The platform manifest published in the registry (oci:// in floe.yaml)
+
+MANIFEST_REPO = "platform/floe-demo-platform"
+
+
+def _name_manifest(promo: dict[str, Any], live: LivePlatform, reference: str) -> None:
+    reference = reference.replace("{registry}", live.url("registry").split("://", 1)[1])
+    spec_path = promo["source"] / "floe.yaml"
+    spec = yaml.safe_load(spec_path.read_text())
+    spec["platform"]["manifest"] = reference
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    promo["manifest_ref"] = reference
+
+
+@given("the platform team has published the platform's manifest with floe manifest push")
+def manifest_published(live: LivePlatform) -> None:
+    manifest = live.settings.manifest
+    result = _run(["manifest", "push", str(manifest), "--home", str(live.settings.home)])
+    assert result.exit_code == 0, result.stderr
+    digest = _resolve(live, MANIFEST_REPO, "1.0.0")
+    assert digest is not None and f"{MANIFEST_REPO}@{digest}" in result.stdout, result.stdout
+
+
+@given(
+    parsers.parse(
+        'the product "{name}", a copy of "customer-360" whose floe.yaml names that manifest as '
+        '"{reference}"'
+    )
+)
+def names_oci_manifest(
+    live: LivePlatform, promo: dict[str, Any], tmp_path: Path, name: str, reference: str
+) -> None:
+    _copy(tmp_path, promo, name)
+    _name_manifest(promo, live, reference)
+
+
+@when(parsers.parse('its floe.yaml names "{reference}" instead'))
+def names_other(live: LivePlatform, promo: dict[str, Any], reference: str) -> None:
+    _name_manifest(promo, live, reference)
+
+
+@when(parsers.parse('floe compile runs on "{name}"'), target_fixture="command")
+def compiles(promo: dict[str, Any], name: str) -> CommandResult:
+    assert promo["product"] == name
+    return _run(["compile", str(promo["source"]), "-o", str(promo["build"])])
+
+
+@then(
+    parsers.parse(
+        'the artifact of "{name}" records the sha256 of the manifest the registry holds under '
+        '"{tag}", which is the manifest the platform registered'
+    )
+)
+def records_registry_manifest(
+    live: LivePlatform, promo: dict[str, Any], name: str, tag: str
+) -> None:
+    repo, version = tag.rsplit(":", 1)
+    digest = _resolve(live, repo, version)
+    manifest = _registry(live, "GET", f"{repo}/manifests/{digest}", headers={"Accept": MANIFEST})
+    (layer,) = manifest.json()["layers"]
+    assert layer["mediaType"] == "application/vnd.floe.manifest.v1+yaml"
+    blob = _registry(live, "GET", f"{repo}/blobs/{layer['digest']}")
+    held = hashlib.sha256(blob.content).hexdigest()
+    artifact = json.loads((promo["build"] / name / "compiled_artifacts.json").read_text())
+    assert artifact["sources"]["manifest_yaml"] == held
+    assert held == live.settings.manifest_sha256

@@ -96,6 +96,7 @@ def _compile(product: Path, manifest: Path | None, output_dir: Path) -> cache.Ca
         manifest,
         output_dir,
         manifest_path=result.manifest_path,
+        manifest_ref=result.manifest_ref,
         files=result.files,
         run_dir=output_dir / a.product.name / RUN_PROJECT_DIR,
         answer=answer,

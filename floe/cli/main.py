@@ -16,7 +16,7 @@ from typer._click.exceptions import (  # typer vendors click: its errors are not
 )
 
 from floe import __version__
-from floe.cli import chart, demo, platform, plugins, promote, schema, security, table
+from floe.cli import chart, demo, manifest, platform, plugins, promote, schema, security, table
 from floe.cli.compile import compile_command
 from floe.cli.lifecycle import maintain_command, triggers_command
 from floe.cli.logs import logs_command
@@ -43,6 +43,7 @@ app.add_typer(security.app, name="security")
 app.add_typer(chart.app, name="chart")
 app.add_typer(table.app, name="table")
 app.add_typer(promote.artifact_app, name="artifact")
+app.add_typer(manifest.app, name="manifest")
 app.add_typer(promote.app, name="promote")
 
 

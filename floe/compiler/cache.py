@@ -31,6 +31,7 @@ from pathlib import Path
 
 import floe
 from floe import config
+from floe.errors import FloeError
 
 IGNORED_DIRS = frozenset({"target", "logs", "dbt_packages", "__pycache__", ".floe", ".git"})
 # Variables that change how the CLI prints or traces, never what a compile writes.
@@ -61,9 +62,21 @@ def lookup(product: Path, manifest: Path | None, output_dir: Path) -> CachedComp
             return None
         if record["outputs"] != _fingerprint_outputs(Path(p) for p in record["outputs"]):
             return None
+        if record.get("manifest_ref") and _moved(record["manifest_ref"], inputs[0]):
+            return None
         return CachedCompile(record["product"], list(record["row"]), list(record["warnings"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no record, an unreadable one, or an input that is gone: compile
+    except (OSError, ValueError, KeyError, TypeError, FloeError):
+        # No record, an unreadable one, an input that is gone, a registry that does not answer:
+        # compile (and say what is wrong, if anything is).
+        return None
+
+
+def _moved(reference: str, pulled: Path) -> bool:
+    """Whether the manifest's oci:// reference names other bytes than the compile read (a tag
+    moved); one HEAD request to the registry."""
+    from floe.compiler import remote_manifest
+
+    return remote_manifest.fetch(reference, "floe.yaml").resolve() != pulled.resolve()
 
 
 def store(
@@ -72,6 +85,7 @@ def store(
     output_dir: Path,
     *,
     manifest_path: Path,
+    manifest_ref: str | None = None,
     files: Iterable[Path],
     run_dir: Path,
     answer: CachedCompile,
@@ -95,6 +109,7 @@ def store(
         "product": answer.product,
         "key": _key(_product_dir(product), inputs),
         "inputs": [str(p.resolve()) for p in inputs],
+        "manifest_ref": manifest_ref,
         "outputs": _fingerprint_outputs(outputs),
         "row": answer.row,
         "warnings": answer.warnings,

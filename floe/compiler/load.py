@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from floe.compiler import remote_manifest
 from floe.errors import SpecLoadError
 from floe.spec.loader import read_yaml
 
@@ -18,6 +19,8 @@ class LoadedInputs:
     product_dir: Path
     spec_path: Path
     manifest_path: Path
+    # The oci:// reference floe.yaml names, when the manifest was pulled from a registry.
+    manifest_ref: str | None
     spec_raw: dict[str, Any]
     manifest_raw: dict[str, Any]
     spec_sha256: str
@@ -29,9 +32,15 @@ def load_inputs(product: Path, manifest: Path | None) -> LoadedInputs:
     is_file = product.suffix in (".yaml", ".yml") and not product.is_dir()
     spec_path = product if is_file else product / FLOE_FILE
     spec_raw = read_yaml(spec_path)
+    remote = None
     if manifest is None:
         ref = spec_raw.get("platform", {}) if isinstance(spec_raw.get("platform"), dict) else {}
-        manifest = spec_path.parent / str(ref.get("manifest", "../manifest.yaml"))
+        named = str(ref.get("manifest", "../manifest.yaml"))
+        if remote_manifest.is_reference(named):
+            remote = named
+            manifest = remote_manifest.fetch(named, spec_path.name)
+        else:
+            manifest = spec_path.parent / named
     if not manifest.is_file():
         raise SpecLoadError(
             f"manifest.yaml not found at '{manifest}' (from {spec_path.name}: platform.manifest)",
@@ -42,6 +51,7 @@ def load_inputs(product: Path, manifest: Path | None) -> LoadedInputs:
         product_dir=spec_path.parent,
         spec_path=spec_path,
         manifest_path=manifest,
+        manifest_ref=remote,
         spec_raw=spec_raw,
         manifest_raw=manifest_raw,
         spec_sha256=hashlib.sha256(spec_path.read_bytes()).hexdigest(),

@@ -30,6 +30,7 @@ class CompileResult:
     stages: list[StageRecord]
     manifest_path: Path
     warnings: list[str] = field(default_factory=list)
+    manifest_ref: str | None = None
 
 
 def compile_pipeline(
@@ -83,4 +84,5 @@ def compile_pipeline(
         list(log.records),
         loaded.manifest_path,
         validated.warnings + warnings,
+        loaded.manifest_ref,
     )

@@ -56,12 +56,20 @@ class Registry:
         sep = "@" if reference.startswith("sha256:") else ":"
         return f"{self.host}/{repo}{sep}{reference}"
 
-    def push(self, repo: str, tag: str, layer: Path, config: Path) -> str:
-        """Upload one layer and its config under ``tag``; returns the manifest's digest."""
+    def push(
+        self,
+        repo: str,
+        tag: str,
+        layer: Path,
+        config: Path,
+        types: tuple[str, str] = (LAYER_TYPE, CONFIG_TYPE),
+    ) -> str:
+        """Upload one layer and its config under ``tag`` (media types: a floe artifact's unless
+        ``types`` says otherwise); returns the manifest's digest."""
         response = self._client().push(
             target=self.ref(repo, tag),
-            files=[f"{layer}:{LAYER_TYPE}"],
-            manifest_config=f"{config}:{CONFIG_TYPE}",
+            files=[f"{layer}:{types[0]}"],
+            manifest_config=f"{config}:{types[1]}",
             disable_path_validation=True,
         )
         digest = response.headers.get("Docker-Content-Digest", "")

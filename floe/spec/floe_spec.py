@@ -43,7 +43,9 @@ class PlatformRef(FloeModel):
     """Which platform manifest this product is compiled against."""
 
     manifest: str = Field(
-        default="../manifest.yaml", description="Path to manifest.yaml, relative to floe.yaml."
+        default="../manifest.yaml",
+        description="Path to manifest.yaml, relative to floe.yaml, or the manifest the platform "
+        "published: oci://HOST/platform/NAME:VERSION (or @sha256:DIGEST).",
     )
 
 
