@@ -40,4 +40,4 @@ Feature: Platform Bootstrap & Service Health
   Scenario: The configured S3 buckets exist
     Given a running platform
     When S3 is queried for its buckets
-    Then the buckets "staging, warehouse" exist
+    Then the buckets "staging, warehouse, warehouse-prod, warehouse-staging" exist
