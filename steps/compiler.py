@@ -283,7 +283,9 @@ def profile_content(workspace: Workspace, engine: str, alias: str, namespace: st
     assert output["type"] == engine
     assert output["database"] == alias and output["schema"] == namespace
     (attach,) = output["attach"]
-    assert (attach["alias"], attach["type"], attach["path"]) == (alias, "iceberg", "warehouse")
+    # The manifest's warehouse, unless the platform runs the artifact in another environment.
+    warehouse = "{{ env_var('FLOE_WAREHOUSE', 'warehouse') }}"
+    assert (attach["alias"], attach["type"], attach["path"]) == (alias, "iceberg", warehouse)
     assert "http://127.0.0.1:8181" in attach["options"]["endpoint"]
     secret_types = sorted(s["type"] for s in output["secrets"])
     assert secret_types == ["iceberg", "s3"]
