@@ -247,21 +247,6 @@ def run_again(live_platform: LivePlatform, evolving: dict[str, Any]) -> None:
     assert result.status == "SUCCESS", result.errors[:3]
 
 
-def _delete_files(live_platform: LivePlatform, namespace: str, model: str) -> int:
-    snapshot = catalog(live_platform).load_table(f"{namespace}.{model}").current_snapshot()
-    assert snapshot is not None and snapshot.summary is not None
-    return int(snapshot.summary.additional_properties.get("total-delete-files", 0))
-
-
-@given(parsers.parse('"{model}" then holds position-delete files from DuckDB\'s delete+insert'))
-def holds_delete_files(live_platform: LivePlatform, evolving: dict[str, Any], model: str) -> None:
-    """The second run re-selected the rows stamped at the table's newest time: DuckDB deleted
-    their old copies by writing position-delete files."""
-    found = _delete_files(live_platform, evolving["namespace"], model)
-    assert found >= 1, found
-    evolving["delete_files"] = found
-
-
 def _value(field: pa.Field, i: int, stamp: datetime) -> Any:
     if pa.types.is_timestamp(field.type):
         return stamp if field.type.tz else stamp.replace(tzinfo=None)
@@ -324,19 +309,6 @@ def only_fresh(live_platform: LivePlatform, evolving: dict[str, Any], model: str
     table = catalog(live_platform).load_table(f"{evolving['namespace']}.{model}")
     ids = sorted(table.scan().to_arrow().column("transaction_id").to_pylist())
     assert ids == evolving["fresh_ids"] and len(ids) == n
-
-
-@then(
-    parsers.parse(
-        '"{model}" holds no delete file any more, and the run recorded how many it compacted'
-    )
-)
-def compacted(
-    live_platform: LivePlatform, maintenance: RunResult, evolving: dict[str, Any], model: str
-) -> None:
-    assert _delete_files(live_platform, evolving["namespace"], model) == 0
-    meta = maintenance.observations[f"{evolving['namespace']}/{model}"]
-    assert meta["delete_files_compacted"] == evolving["delete_files"]
 
 
 @then(

@@ -85,14 +85,7 @@ def maintain_command(
     settings = load(home)
     for key, value in LocalPlatform(settings).env().items():
         os.environ.setdefault(key, value)
-    view = Table(
-        "table",
-        "delete files compacted",
-        "rows deleted",
-        "snapshots expired",
-        "files removed",
-        "bytes freed",
-    )
+    view = Table("table", "rows deleted", "snapshots expired", "files removed", "bytes freed")
     failed = []
     with err().status("maintenance") as status:
         for product in products:
@@ -113,7 +106,6 @@ def maintain_command(
             for key, meta in sorted(result.observations.items()):
                 view.add_row(
                     key.replace("/", "."),
-                    str(meta.get("delete_files_compacted", 0)),
                     str(meta.get("rows_deleted", 0)),
                     str(meta.get("snapshots_expired", 0)),
                     str(meta.get("files_removed", 0)),

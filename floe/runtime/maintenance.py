@@ -1,12 +1,6 @@
-"""Keeps a product's tables bounded in a long-running platform: tables whose rows are hidden by
-delete files are rewritten without them (compaction), rows older than the retention window are
-deleted (an Iceberg commit, by timestamp), snapshots beyond the ones kept are expired, and the
-files no kept snapshot references are removed from the bucket.
-
-Compaction comes first. DuckDB deletes (an incremental model's delete+insert) by writing
-position-delete files, which every reader must merge and which pile up run after run; and a
-retention delete is a copy-on-write of data files, which must start from files that already
-say what a reader sees.
+"""Keeps a product's tables bounded in a long-running platform: rows older than the retention
+window are deleted (an Iceberg commit, by timestamp), snapshots beyond the ones kept are expired,
+and the files no kept snapshot references are removed from the bucket.
 
 Files younger than a grace period are never removed: a writer may have uploaded them for a
 commit that has not landed yet.
@@ -33,7 +27,6 @@ FILE_GRACE = timedelta(minutes=10)
 @dataclass(frozen=True)
 class TableMaintenance:
     table: str
-    delete_files_compacted: int = 0
     rows_deleted: int = 0
     snapshots_expired: list[int] = field(default_factory=list)
     files_removed: int = 0
@@ -41,7 +34,6 @@ class TableMaintenance:
 
     def metadata(self) -> dict[str, Any]:
         return {
-            "delete_files_compacted": self.delete_files_compacted,
             "rows_deleted": self.rows_deleted,
             "snapshots_expired": len(self.snapshots_expired),
             "expired_snapshot_ids": ",".join(str(s) for s in self.snapshots_expired),
@@ -58,26 +50,6 @@ def _cutoff_literal(table: Table, column: str, cutoff: datetime) -> str:
     if isinstance(field_type, TimestamptzType):
         return cutoff.isoformat()
     return cutoff.replace(tzinfo=None).isoformat()
-
-
-def delete_files(table: Table) -> int:
-    """Delete files the current snapshot makes readers merge, from its summary."""
-    snapshot = table.current_snapshot()
-    if snapshot is None or snapshot.summary is None:
-        return 0
-    return int(snapshot.summary.additional_properties.get("total-delete-files", 0))
-
-
-def compact(table: Table) -> int:
-    """Rewrite the table from what a reader sees, in one overwrite commit, when delete files
-    hide some of its rows; return how many delete files the new snapshot no longer needs."""
-    found = delete_files(table)
-    if found == 0:
-        return 0
-    rows = table.scan().to_arrow()  # position and equality deletes applied
-    table.overwrite(rows)
-    table.refresh()
-    return found - delete_files(table)
 
 
 def expire_rows(table: Table, column: str, cutoff: datetime) -> int:
@@ -158,11 +130,10 @@ def maintain(
         if not catalog.table_exists(t.table):
             continue
         table = catalog.load_table(t.table)
-        compacted = compact(table)
         rows = expire_rows(table, t.retention_column, now - window) if t.retention_column else 0
         expired = expire_snapshots(table, compiled.governance.keep_snapshots)
         files, freed = remove_unreferenced_files(table, s3, now, grace)
-        result = TableMaintenance(t.table, compacted, rows, expired, files, freed)
+        result = TableMaintenance(t.table, rows, expired, files, freed)
         _LOG.info(
             "maintenance.table", product=compiled.product.name, table=t.table, **result.metadata()
         )

@@ -7,6 +7,7 @@ No ``from __future__ import annotations`` here: Dagster inspects the real config
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
+    AssetKey,
     AssetObservation,
     Config,
     JobDefinition,
@@ -17,7 +18,6 @@ from dagster import (
 )
 
 from floe.artifact.models import CompiledArtifacts
-from floe.runtime import deployment
 from floe.runtime.maintenance import FILE_GRACE, maintain
 
 
@@ -33,17 +33,15 @@ def build_maintenance_job(compiled: CompiledArtifacts) -> JobDefinition:
         for result in maintain(compiled, datetime.now(UTC), grace):
             context.log_event(
                 AssetObservation(
-                    asset_key=deployment.asset_key(compiled, result.table),
-                    metadata=result.metadata(),
+                    asset_key=AssetKey(result.table.split(".", 1)), metadata=result.metadata()
                 )
             )
 
     @job(
         name=f"{compiled.orchestration.job_name}_maintenance",
         executor_def=in_process_executor,
-        description="Rewrites tables whose rows are hidden by delete files, deletes rows past the "
-        "retention window, expires old snapshots and removes the files no kept snapshot "
-        "references.",
+        description="Deletes rows past the retention window, expires old snapshots and removes "
+        "the files no kept snapshot references.",
     )
     def maintenance() -> None:
         maintain_tables()
