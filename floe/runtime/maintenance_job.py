@@ -7,7 +7,6 @@ No ``from __future__ import annotations`` here: Dagster inspects the real config
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
-    AssetKey,
     AssetObservation,
     Config,
     JobDefinition,
@@ -18,6 +17,7 @@ from dagster import (
 )
 
 from floe.artifact.models import CompiledArtifacts
+from floe.runtime import deployment
 from floe.runtime.maintenance import FILE_GRACE, maintain
 
 
@@ -33,7 +33,8 @@ def build_maintenance_job(compiled: CompiledArtifacts) -> JobDefinition:
         for result in maintain(compiled, datetime.now(UTC), grace):
             context.log_event(
                 AssetObservation(
-                    asset_key=AssetKey(result.table.split(".", 1)), metadata=result.metadata()
+                    asset_key=deployment.asset_key(compiled, result.table),
+                    metadata=result.metadata(),
                 )
             )
 
