@@ -261,12 +261,14 @@ class LocalPlatform:
             raise PlatformError(f"no service named '{name}' on this platform")
         return found[0]
 
-    def restart(self, name: str) -> None:
-        """Stop and start one service by pid, waiting until it is healthy again."""
+    def restart(self, name: str, wait: bool = True) -> None:
+        """Stop and start one service by pid, waiting (unless told not to) until it is healthy
+        again."""
         svc = self.service(name)
         svc.stop()
         svc.start()
-        svc.wait_healthy(_timeout(name))
+        if wait:
+            svc.wait_healthy(_timeout(name))
 
     def env(self) -> dict[str, str]:
         """Variables a shell or a pipeline needs to reach this platform."""

@@ -148,10 +148,13 @@ def serve(
     progress: Callable[[str], None],
     location: str | None = None,
     restart: bool = False,
+    wait_for_daemon: bool = True,
 ) -> str:
     """Make the platform's Dagster serve ``compiled`` as ``location`` (its own by default):
     its code server restarted if it has not loaded this artifact yet (or ``restart``), the
-    location reloaded, the daemon told of a new location. Returns the location."""
+    location reloaded, the daemon told of a new location (and waited for, unless
+    ``wait_for_daemon`` is off: a run launched meanwhile waits in the queue). Returns the
+    location."""
     location = location or compiled.orchestration.code_location
     client = DagsterClient(settings.url("dagster"))
     changed = restart or _changed_artifact(settings, location, compiled)
@@ -176,7 +179,7 @@ def serve(
         # The daemon reads its workspace's locations at start; restarting it leaves runs
         # alone, since they belong to the code servers.
         progress("new code location: restarting dagster-daemon")
-        platform.restart("dagster-daemon")
+        platform.restart("dagster-daemon", wait=wait_for_daemon)
     return location
 
 

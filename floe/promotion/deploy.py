@@ -61,8 +61,10 @@ def deploy(
     )
     deployments.record(settings, deployment)
     # Restarted even for an artifact it ran before: the digest it reports is part of its
-    # environment, and that changed.
-    runs.serve(settings, compiled, progress, deployment.location, restart=True)
+    # environment, and that changed. Nothing runs yet, so the daemon is not waited for.
+    runs.serve(
+        settings, compiled, progress, deployment.location, restart=True, wait_for_daemon=False
+    )
     log.info(
         "deployment.serving",
         product=product,
