@@ -61,8 +61,8 @@ def up(
         typer.Option(
             "--workspace",
             "-w",
-            help="Compiled workspace.yaml to serve [default: "
-            "target/floe/workspace.yaml if present].",
+            help="Compiled workspace.yaml to serve [default: the one this home served before, "
+            "else target/floe/workspace.yaml if present].",
         ),
     ] = None,
     manifest: Annotated[
@@ -89,8 +89,11 @@ def up(
     from floe.platform.local import LocalPlatform
     from floe.platform.settings import load
 
+    # A platform started again serves what it served, wherever the command is typed.
     default_ws = Path("target/floe/workspace.yaml")
-    ws = workspace or (default_ws if default_ws.is_file() else None)
+    ws = workspace
+    if ws is None and load(home).workspace is None and default_ws.is_file():
+        ws = default_ws
     platform = LocalPlatform(load(home, port_offset, ws, manifest, triggers))
     console = err()
     with console.status("starting the platform") as status:
