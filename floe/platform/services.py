@@ -353,7 +353,14 @@ def write_dagster_yaml(settings: PlatformSettings) -> Path:
             "run_coordinator": {
                 "module": "dagster._core.run_coordinator",
                 "class": "QueuedRunCoordinator",
-                "config": {"max_concurrent_runs": 4, "dequeue_interval_seconds": 1},
+                "config": {
+                    "max_concurrent_runs": 4,
+                    "dequeue_interval_seconds": 1,
+                    # A run dequeued while its code server restarts (a reload, a deployment)
+                    # goes back into the queue instead of failing.
+                    "max_user_code_failure_retries": 3,
+                    "user_code_failure_retry_delay": 5,
+                },
             },
             "run_monitoring": {
                 "enabled": True,
