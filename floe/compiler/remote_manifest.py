@@ -67,15 +67,10 @@ def is_reference(text: str) -> bool:
 
 def _password_from_home() -> str | None:
     """The local platform's registry password, where this machine runs the platform."""
-    from floe.platform.secrets import REGISTRY_PASSWORD, SECRETS_FILE
+    from floe.platform import secrets
 
-    path = config.home() / SECRETS_FILE
-    if not path.is_file():
-        return None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith(f"{REGISTRY_PASSWORD}="):
-            return line.split("=", 1)[1]
-    return None
+    found = secrets.read(config.home()).get(secrets.REGISTRY_PASSWORD)
+    return found.get_secret_value() if found else None
 
 
 def registry(host: str) -> Registry:

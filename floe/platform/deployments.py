@@ -18,7 +18,7 @@ from pathlib import Path
 from floe import config
 from floe.platform import catalog_access, environments
 from floe.platform import secrets as sec
-from floe.platform.services import WAREHOUSE_BUCKET
+from floe.platform.services import environment_buckets
 from floe.platform.settings import PlatformSettings
 from floe.typedef import FloeModel
 
@@ -81,7 +81,7 @@ def environment_variables(settings: PlatformSettings, location: str) -> dict[str
     return {
         config.FLOE_ENVIRONMENT: env,
         config.FLOE_ARTIFACT_DIGEST: deployment.digest,
-        config.FLOE_WAREHOUSE: environments.warehouse(WAREHOUSE_BUCKET, env),
+        config.FLOE_WAREHOUSE: environment_buckets()[env],
         sec.S3_ACCESS_KEY: key_id,
         sec.S3_SECRET_KEY: secret.get_secret_value(),
         # The local catalog authenticates OAuth2 clients with the S3 identity's keys.

@@ -38,6 +38,19 @@ def _generate() -> dict[str, str]:
     }
 
 
+def read(home: Path) -> dict[str, SecretStr]:
+    """The secrets a platform home holds, without creating any."""
+    path = home / SECRETS_FILE
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            values[key] = SecretStr(value)
+    return values
+
+
 def ensure(home: Path) -> dict[str, SecretStr]:
     """Read the platform's secrets, creating them on first use; a home made by an older floe
     gets the ones it lacks appended, never a change to those it has."""
@@ -46,11 +59,7 @@ def ensure(home: Path) -> dict[str, SecretStr]:
         home.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            values[key] = SecretStr(value)
+    values = read(home)
     missing = {k: v for k, v in _generate().items() if k not in values}
     if missing:
         with path.open("a", encoding="utf-8") as fh:

@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from floe.errors import PromotionError
 from floe.observability.logging import get_logger
 from floe.platform import deployments, environments, runs
 from floe.platform.deployments import Deployment
@@ -27,11 +26,7 @@ def _unpacked(registry: Registry, repo: str, digest: str, target: Path) -> Path:
     if (target / package.ARTIFACT_FILE).is_file():
         return target
     with tempfile.TemporaryDirectory(prefix="floe-deploy-") as tmp:
-        files = registry.pull(repo, digest, Path(tmp) / "pulled")
-        layers = [f for f in files if f.name.endswith(".tar.gz")]
-        if len(layers) != 1:
-            raise PromotionError(f"{repo}@{digest} is not a floe artifact (no floe layer)")
-        staged = package.unpack(layers[0], Path(tmp) / "content")
+        staged = package.pull(registry, repo, digest, Path(tmp))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(staged, target)
     return target

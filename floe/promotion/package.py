@@ -9,10 +9,14 @@ import json
 import os
 import tarfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from floe.artifact import io as artifact_io
 from floe.artifact.models import CompiledArtifacts
+from floe.errors import PromotionError
+
+if TYPE_CHECKING:
+    from floe.promotion.oci import Registry
 
 ARTIFACT_FILE = "compiled_artifacts.json"
 SKIP = {"target", "logs", "dbt_packages", "__pycache__"}
@@ -49,6 +53,16 @@ def unpack(archive: Path, dest: Path) -> Path:
     with tarfile.open(archive, "r:gz") as tar:
         tar.extractall(dest, filter="data")
     return dest
+
+
+def pull(registry: Registry, repo: str, digest: str, work: Path) -> Path:
+    """The artifact ``repo@digest`` as the registry holds it (layers checked against their
+    digests), unpacked into ``work / "content"``."""
+    files = registry.pull(repo, digest, work / "pulled")
+    layers = [f for f in files if f.name.endswith(".tar.gz")]
+    if len(layers) != 1:
+        raise PromotionError(f"{repo}@{digest} is not a floe artifact (no floe layer)")
+    return unpack(layers[0], work / "content")
 
 
 def summary(artifacts: CompiledArtifacts) -> dict[str, Any]:

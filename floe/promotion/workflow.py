@@ -318,12 +318,7 @@ class Promotions:
 
     def _content(self, repo: str, digest: str, tmp: Path) -> dict[str, Any]:
         """Pull the artifact by digest and read what the policies decide on from its bytes."""
-        files = self.registry.pull(repo, digest, tmp / "pulled")
-        layers = [f for f in files if f.name.endswith(".tar.gz")]
-        if len(layers) != 1:
-            raise PromotionError(f"{repo}@{digest} is not a floe artifact (no floe layer)")
-        folder = package.unpack(layers[0], tmp / "content")
-        return package.summary(package.read(folder))
+        return package.summary(package.read(package.pull(self.registry, repo, digest, tmp)))
 
     def _pending(self, request_id: str, actor: str, decision: str) -> tuple[AuditRecord, str]:
         """The request's last row, which must be waiting for approval, and who requested it."""
