@@ -11,9 +11,13 @@ from typing import Any
 import allure
 import pytest
 
-from steps.harness.evidence import attach_step_evidence
-from steps.harness.requirements import ID_RE
-from steps.harness.traceability import ResultRecorder
+# The step libraries' asserts get pytest's detailed messages, though the harness imports one
+# of them before pytest loads them as plugins.
+pytest.register_assert_rewrite("steps")
+
+from steps.harness.evidence import attach_step_evidence  # noqa: E402
+from steps.harness.requirements import ID_RE  # noqa: E402
+from steps.harness.traceability import ResultRecorder  # noqa: E402
 
 pytest_plugins = [
     "steps.common",
@@ -30,6 +34,7 @@ pytest_plugins = [
     "steps.concurrency",
     "steps.promotion",
     "steps.demo",
+    "steps.suite",
 ]
 
 # Requirement links open the id's row of the traceability matrix, written beside the report

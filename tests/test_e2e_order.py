@@ -11,8 +11,8 @@ from steps.harness.e2e import ORDER, ROOT, leftovers
 def test_the_dependency_order_names_every_feature_once() -> None:
     files = sorted(p.name for p in (ROOT / "features").glob("test_*_bdd.py"))
     assert sorted(f"test_{name}_bdd.py" for name in ORDER) == files
-    assert len(set(ORDER)) == len(ORDER) == 11
-    assert ORDER[0] == "platform_bootstrap" and ORDER[-1] == "demo_mode"
+    assert len(set(ORDER)) == len(ORDER) == 12
+    assert ORDER[0] == "platform_bootstrap" and ORDER[-2:] == ["demo_mode", "acceptance_suite"]
 
 
 def test_a_process_started_from_a_features_folder_is_a_leftover_until_it_stops(

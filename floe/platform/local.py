@@ -242,6 +242,7 @@ class LocalPlatform:
             staged = home / "postgres"
             if staged.is_symlink():  # PostgreSQL's data staged outside the home (run as root)
                 shutil.rmtree(staged.resolve(), ignore_errors=True)
+            shutil.rmtree(self.settings.socket_dir, ignore_errors=True)
             shutil.rmtree(home)
             progress(f"removed {home}")
         return stopped

@@ -287,6 +287,7 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(identities, fh)
     s = settings
+    s.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     args = [
         _bin("weed"),
         "mini",
@@ -299,10 +300,10 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
         f"-volume.port.grpc={s.grpc_port('weed_volume')}",
         f"-filer.port={s.port('weed_filer')}",
         f"-filer.port.grpc={s.grpc_port('weed_filer')}",
-        f"-filer.localSocket={s.run_dir / 'weed-filer.sock'}",
+        f"-filer.localSocket={s.socket_dir / 'weed-filer.sock'}",
         f"-s3.port={s.port('s3')}",
         f"-s3.port.grpc={s.grpc_port('s3')}",
-        f"-s3.localSocket={s.run_dir / 'weed-s3.sock'}",
+        f"-s3.localSocket={s.socket_dir / 'weed-s3.sock'}",
         f"-s3.port.iceberg={s.port('iceberg')}",
         "-s3.port.lance=0",
         f"-admin.port={s.port('weed_admin')}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 from pydantic import Field
@@ -34,6 +35,9 @@ BASE_PORTS: dict[str, int] = {
 }
 GRPC_OFFSET = 10000
 SETTINGS_FILE = "platform.json"
+# A Unix socket's path may not exceed 107 bytes; sockets go under the home only while its run
+# folder leaves room for their names.
+SOCKET_DIR_MAX = 80
 
 
 class PlatformSettings(FloeModel):
@@ -66,6 +70,15 @@ class PlatformSettings(FloeModel):
     @property
     def run_dir(self) -> Path:
         return self.home / "run"
+
+    @property
+    def socket_dir(self) -> Path:
+        """Where the services' Unix sockets live: the run folder, or, for a home deep in the
+        file system, a short folder of the temp dir that belongs to this home alone."""
+        if len(str(self.run_dir)) <= SOCKET_DIR_MAX:
+            return self.run_dir
+        key = hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"floe-sockets-{key}"
 
     @property
     def log_dir(self) -> Path:

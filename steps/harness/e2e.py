@@ -35,6 +35,8 @@ ORDER = [
     "lifecycle",
     "promotion",
     "demo_mode",
+    # Last: it runs this runner itself on two features and checks their teardown.
+    "acceptance_suite",
 ]
 
 

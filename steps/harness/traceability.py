@@ -23,7 +23,8 @@ from steps.harness.requirements import ID_RE, load
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "features"
-REPORTS = ROOT / "reports"
+# FLOE_REPORTS_DIR: a nested suite run (the e2e runner proving itself) keeps its results apart.
+REPORTS = Path(os.environ.get("FLOE_REPORTS_DIR", ROOT / "reports"))
 TARGETS = ("local", "kind")
 
 
