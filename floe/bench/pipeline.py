@@ -103,11 +103,30 @@ def _timed_run(platform: LocalPlatform, compiled: CompiledArtifacts) -> tuple[fl
     return time.perf_counter() - start, run_id
 
 
-def platform_memory(platform: LocalPlatform) -> dict[str, Any]:
-    """Resident memory per service, its child processes included (a run worker is a child of
-    its product's code server), in MB, and the sum."""
+def _run_workers(platform: LocalPlatform) -> int:
+    """Run workers still alive: children of the code servers."""
     import psutil
 
+    alive = 0
+    for svc in platform.status():
+        if svc.pid is not None and svc.name.startswith("code-server"):
+            try:
+                alive += len(psutil.Process(svc.pid).children(recursive=True))
+            except psutil.Error:
+                continue
+    return alive
+
+
+def platform_memory(platform: LocalPlatform, settle_s: float = 60) -> dict[str, Any]:
+    """Resident memory per service, its child processes included (a run worker is a child of
+    its product's code server), in MB, and the sum. A run worker exits some seconds after its
+    run reports SUCCESS; measured while it lingers, its code server would count twice its
+    size, so the measure waits (up to ``settle_s``) for the workers to be gone."""
+    import psutil
+
+    deadline = time.monotonic() + settle_s
+    while _run_workers(platform) and time.monotonic() < deadline:
+        time.sleep(1)
     per_service: dict[str, float] = {}
     for svc in platform.status():
         if svc.pid is None:
@@ -119,7 +138,11 @@ def platform_memory(platform: LocalPlatform) -> dict[str, Any]:
         except psutil.Error:
             continue
         per_service[svc.name] = round(rss / 2**20, 1)
-    return {"per_service_mb": per_service, "total_mb": round(sum(per_service.values()), 1)}
+    return {
+        "per_service_mb": per_service,
+        "total_mb": round(sum(per_service.values()), 1),
+        "run_workers_alive": _run_workers(platform),
+    }
 
 
 def _compute_swap(

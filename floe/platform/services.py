@@ -28,6 +28,7 @@ from floe.platform.process import ServiceProcess, base_env, drop_to
 from floe.platform.settings import PlatformSettings
 
 PG_USER = "floe"
+SEAWEEDFS_MEMORY_LIMIT = "160MiB"
 PG_SYSTEM_USER = "floe-postgres"  # postgres refuses to run as root
 DATABASES = ("dagster", "floe", "lineage")
 WAREHOUSE_BUCKET = "warehouse"
@@ -290,6 +291,7 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
     s.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     args = [
         _bin("weed"),
+        "-logtostderr",  # into the service's log in the home, not glog files in /tmp
         "mini",
         f"-dir={root / 'data'}",
         "-ip=127.0.0.1",
@@ -314,7 +316,15 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
         f"-tableBucket={','.join([WAREHOUSE_BUCKET, *environment_buckets().values()])}",
         f"-bucket={STAGING_BUCKET}",
     ]
-    env = {**base_env(), "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret}
+    env = {
+        **base_env(),
+        "AWS_ACCESS_KEY_ID": access,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        # Go's collector lets the heap double before it collects and hands freed pages back
+        # late: left alone, the store's resident memory grew by 230 MB over ten runs. A soft
+        # limit makes it collect and return memory sooner (it never refuses an allocation).
+        "GOMEMLIMIT": SEAWEEDFS_MEMORY_LIMIT,
+    }
     return ServiceProcess(
         name="seaweedfs",
         command=args,
