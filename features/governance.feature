@@ -51,7 +51,7 @@ Feature: Governance & Security
     And the log holds the security event "security.access_denied" naming the principal "auditor", the action "LIST_TABLES", the resource "customer_360" and the status 403
     And the log holds none of the platform's secret values
 
-  @FR-062
+  @FR-062 @TQR-024
   Scenario: The catalog enforces the manifest's RBAC: no TABLE_READ_DATA means 403, and a writer writes only its own namespace
     Given a running platform
     And the pipeline of "customer-360" has run through Dagster

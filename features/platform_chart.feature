@@ -24,7 +24,7 @@ Feature: The floe-platform Helm chart, proven without a cluster
     When the chart is rendered from the demo manifest with marquez_database "dedicated"
     Then Marquez reads its database from the StatefulSet "marquez-db" and the release's PostgreSQL creates no database "marquez"
 
-  @FR-061
+  @FR-061 @TQR-024
   Scenario: Every credential in the chart is a Secret reference, never a literal
     When the chart is rendered with the values of "prod"
     Then every env var named like a password, secret, key, token or credential comes from a secretKeyRef or only from such vars
@@ -66,7 +66,7 @@ Feature: The floe-platform Helm chart, proven without a cluster
       | products: [{name: a, namespace: shop}, {name: b, namespace: shop}]            | 'shop' is owned by another product                       |
       | networkPolicy: {flows: [{from: nobody, to: postgresql, ports: [5432]}]}       | networkPolicy.flows.0.from                               |
 
-  @k8s @FR-060
+  @k8s @FR-060 @TQR-024
   Scenario: On Kind, a pod's connection to an undeclared service is refused
     Given a clean Kind cluster with the floe-platform chart installed
     Then a connection from the "customer-360" code location to the MinIO console on port 9001 fails
