@@ -19,6 +19,15 @@ Feature: Observability & Lineage
     And each model span has one child span "iceberg.commit" naming its table and snapshot
     And the trace has a "dbt.test" span, child of the root span, for each of the 16 dbt tests
 
+  @FR-006
+  Scenario: The OTel collector receives OTLP spans and forwards them to the trace store
+    Given a running platform
+    When a span "collector.probe" of service "floe-collector-probe" is sent to the collector over OTLP/HTTP
+    Then the collector answers HTTP 200
+    And within 5 seconds the trace store returns, by its trace id, the span "collector.probe" of service "floe-collector-probe" with its attribute "probe.sequence" = 1
+    When the collector is stopped and a second span is sent to its port
+    Then the send is refused and the trace store holds no span with the second span's trace id
+
   @FR-040 @FR-047
   Scenario: Compiling a product is traced stage by stage
     Given a running platform

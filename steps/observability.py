@@ -686,3 +686,126 @@ def recovered(live_platform: LivePlatform, stopped: list[str]) -> None:
         timeout=10,
         what="the trace of the run after recovery",
     )
+
+
+## The collector (FR-006)
+
+
+def _probe_request(service: str, name: str, sequence: int) -> tuple[str, bytes]:
+    """One OTLP span, as the SDK would export it: (trace id in hex, protobuf body)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+    from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+    from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
+
+    trace_id, span_id = os.urandom(16), os.urandom(8)
+    now = time.time_ns()
+    resource = Resource(
+        attributes=[
+            KeyValue(key="service.name", value=AnyValue(string_value=service)),
+            KeyValue(key="openinference.project.name", value=AnyValue(string_value=service)),
+        ]
+    )
+    span = Span(
+        trace_id=trace_id,
+        span_id=span_id,
+        name=name,
+        kind=Span.SPAN_KIND_INTERNAL,
+        start_time_unix_nano=now - 1_000_000,
+        end_time_unix_nano=now,
+        attributes=[KeyValue(key="probe.sequence", value=AnyValue(int_value=sequence))],
+    )
+    body = ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=[span])])]
+    ).SerializeToString()
+    return trace_id.hex(), body
+
+
+def _send_probe(live: LivePlatform, body: bytes) -> requests.Response:
+    return requests.post(
+        f"{live.url('otlp_http')}/v1/traces",
+        data=body,
+        headers={"Content-Type": "application/x-protobuf"},
+        timeout=5,
+    )
+
+
+def _spans_by_trace(live: LivePlatform, service: str, trace_id: str) -> list[dict[str, Any]]:
+    resp = requests.get(
+        f"{live.url('phoenix')}/v1/projects/{service}/spans/otlpv1",
+        params={"trace_id": trace_id, "limit": 10},
+        timeout=10,
+    )
+    if resp.status_code == 404:  # the project appears with its first span
+        return []
+    resp.raise_for_status()
+    return list(resp.json()["data"])
+
+
+@when(
+    parsers.parse('a span "{name}" of service "{service}" is sent to the collector over OTLP/HTTP'),
+    target_fixture="probe",
+)
+def send_probe(live_platform: LivePlatform, name: str, service: str) -> dict[str, Any]:
+    trace_id, body = _probe_request(service, name, 1)
+    resp = _send_probe(live_platform, body)
+    return {"name": name, "service": service, "trace_id": trace_id, "status": resp.status_code}
+
+
+@then(parsers.parse("the collector answers HTTP {status:d}"))
+def collector_answers(probe: dict[str, Any], status: int) -> None:
+    assert probe["status"] == status, probe
+
+
+@then(
+    parsers.parse(
+        "within {seconds:d} seconds the trace store returns, by its trace id, the span "
+        '"{name}" of service "{service}" with its attribute "{key}" = {value:d}'
+    )
+)
+def probe_forwarded(
+    live_platform: LivePlatform,
+    probe: dict[str, Any],
+    seconds: int,
+    name: str,
+    service: str,
+    key: str,
+    value: int,
+) -> None:
+    found: list[dict[str, Any]] = []
+
+    def arrived() -> bool:
+        found[:] = _spans_by_trace(live_platform, service, probe["trace_id"])
+        return bool(found)
+
+    wait_until(arrived, seconds, f"span {probe['trace_id']} in the trace store")
+    assert [(s["name"], s["trace_id"]) for s in found] == [(name, probe["trace_id"])], found
+    assert int(_attr(found[0], key)) == value, found[0]
+
+
+@when(
+    "the collector is stopped and a second span is sent to its port",
+    target_fixture="second_probe",
+)
+def probe_without_collector(
+    live_platform: LivePlatform, probe: dict[str, Any], request: pytest.FixtureRequest
+) -> dict[str, Any]:
+    collector = live_platform.platform.service("rotel")
+    assert collector.stop(), "rotel was not running"
+    request.addfinalizer(lambda: live_platform.platform.restart("rotel"))
+    trace_id, body = _probe_request(probe["service"], probe["name"], 2)
+    try:
+        refused = f"HTTP {_send_probe(live_platform, body).status_code}"
+    except requests.ConnectionError as exc:
+        refused = type(exc).__name__
+    return {"trace_id": trace_id, "outcome": refused, "service": probe["service"]}
+
+
+@then("the send is refused and the trace store holds no span with the second span's trace id")
+def probe_lost(live_platform: LivePlatform, second_probe: dict[str, Any]) -> None:
+    assert second_probe["outcome"] == "ConnectionError", second_probe
+    time.sleep(2)  # longer than the collector's 200 ms batch: a forwarded span would be there
+    spans = _spans_by_trace(live_platform, second_probe["service"], second_probe["trace_id"])
+    assert spans == [], spans
