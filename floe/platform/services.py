@@ -291,7 +291,6 @@ def seaweedfs(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> Serv
     s.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     args = [
         _bin("weed"),
-        "-logtostderr",  # into the service's log in the home, not glog files in /tmp
         "mini",
         f"-dir={root / 'data'}",
         "-ip=127.0.0.1",
