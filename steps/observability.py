@@ -41,9 +41,13 @@ def _attr(span: dict[str, Any], key: str) -> Any:
 
 def trace_spans(live: LivePlatform, service: str, run_id: str) -> list[dict[str, Any]]:
     """Every span of the run's trace, from Phoenix's span search (project = service name)."""
+    return spans_by_trace(live, service, format_trace_id(trace_id_for_run(run_id)))
+
+
+def spans_by_trace(live: LivePlatform, service: str, trace_id: str) -> list[dict[str, Any]]:
     resp = requests.get(
         f"{live.url('phoenix')}/v1/projects/{service}/spans/otlpv1",
-        params={"trace_id": format_trace_id(trace_id_for_run(run_id)), "limit": 1000},
+        params={"trace_id": trace_id, "limit": 1000},
         timeout=10,
     )
     if resp.status_code == 404:  # the project appears with its first span
@@ -732,18 +736,6 @@ def _send_probe(live: LivePlatform, body: bytes) -> requests.Response:
     )
 
 
-def _spans_by_trace(live: LivePlatform, service: str, trace_id: str) -> list[dict[str, Any]]:
-    resp = requests.get(
-        f"{live.url('phoenix')}/v1/projects/{service}/spans/otlpv1",
-        params={"trace_id": trace_id, "limit": 10},
-        timeout=10,
-    )
-    if resp.status_code == 404:  # the project appears with its first span
-        return []
-    resp.raise_for_status()
-    return list(resp.json()["data"])
-
-
 @when(
     parsers.parse('a span "{name}" of service "{service}" is sent to the collector over OTLP/HTTP'),
     target_fixture="probe",
@@ -777,7 +769,7 @@ def probe_forwarded(
     found: list[dict[str, Any]] = []
 
     def arrived() -> bool:
-        found[:] = _spans_by_trace(live_platform, service, probe["trace_id"])
+        found[:] = spans_by_trace(live_platform, service, probe["trace_id"])
         return bool(found)
 
     wait_until(arrived, seconds, f"span {probe['trace_id']} in the trace store")
@@ -807,5 +799,5 @@ def probe_without_collector(
 def probe_lost(live_platform: LivePlatform, second_probe: dict[str, Any]) -> None:
     assert second_probe["outcome"] == "ConnectionError", second_probe
     time.sleep(2)  # longer than the collector's 200 ms batch: a forwarded span would be there
-    spans = _spans_by_trace(live_platform, second_probe["service"], second_probe["trace_id"])
+    spans = spans_by_trace(live_platform, second_probe["service"], second_probe["trace_id"])
     assert spans == [], spans
