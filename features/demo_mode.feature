@@ -17,6 +17,7 @@ Feature: Live demo mode
     And its output lists "customer-360, iot-telemetry, financial-risk", each "SUCCESS" with the rows of its gold tables
     And each gold table holds, read back through the Iceberg REST catalog, the rows the output lists
     And "customer_360.gold_customer_360" holds one row per customer of the demo's seeds
+    And Dagster holds one run of each product's pipeline besides scheduled ones, the demo's own, and each product's schedules and sensors are running afterwards
     And its output names the Dagster UI, the traces, the lineage graph and the metrics console of that platform, the desktop's browser was asked to open each, and each answers HTTP 200
     And headless Chromium renders the metrics console it names with each product's last run "success", its models, rows and quality score as Prometheus holds them, and a graph over time per metric with one line per product, its screenshot attached
     And every panel of the Grafana dashboard the chart ships, queried on that platform's Prometheus for all products, returns one series per product

@@ -24,6 +24,7 @@ from pytest_bdd import given, parsers, then, when
 
 from floe.observability.tracing import format_trace_id, trace_id_for_run
 from floe.platform import runs
+from floe.platform.dagster_client import DagsterClient
 from floe.platform.local import LocalPlatform
 from floe.platform.observability_services import DASHBOARDS
 from floe.platform.settings import PlatformSettings, load
@@ -218,6 +219,33 @@ def gold_in_catalog(demo: DemoRun) -> None:
             for table, rows in tables.items():
                 scanned = catalog.load_table(f"{compiled.lakehouse.namespace}.{table}").scan()
                 assert scanned.to_arrow().num_rows == rows, (product, table)
+
+
+@then(
+    "Dagster holds one run of each product's pipeline besides scheduled ones, the demo's own, "
+    "and each product's schedules and sensors are running afterwards"
+)
+def one_run_each_then_triggers(demo: DemoRun) -> None:
+    """The demo's runs are the products' first runs: the first-run sensor starts no second one
+    beside them, and the schedules and sensors take over once the demo is done."""
+    client = DagsterClient(demo.settings.url("dagster"))
+    for product in PRODUCTS:
+        compiled = runs.load_artifact(demo.output_dir, product)
+        job = compiled.orchestration.job_name
+        scheduled = set(client.runs_tagged("dagster/schedule_name", f"{job}_schedule"))
+        demo_runs = [r for r in client.job_runs(job) if r not in scheduled]
+        assert len(demo_runs) == 1, (product, demo_runs)
+        assert client.runs_tagged("dagster/sensor_name", f"{job}_first_run") == [], product
+        triggers = client.triggers(compiled.orchestration.code_location)
+        assert sorted((t.name, t.status) for t in triggers) == sorted(
+            (name, "RUNNING")
+            for name in (
+                f"{job}_schedule",
+                f"{job}_maintenance_schedule",
+                f"{job}_first_run",
+                f"{job}_landing",
+            )
+        ), (product, triggers)
 
 
 @then(parsers.parse('"{identifier}" holds one row per customer of the demo\'s seeds'))

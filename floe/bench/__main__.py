@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,14 @@ from floe.bench.fresh_clone import bench_fresh_clone
 from floe.bench.pipeline import bench_pipeline
 
 
+def _exit_on_term(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    # A benchmark stopped by `timeout` or a CI runner gets SIGTERM: leaving through SystemExit
+    # runs the `finally` that stops its private platform, which would otherwise keep running.
+    signal.signal(signal.SIGTERM, _exit_on_term)
     parser = argparse.ArgumentParser(description="floe benchmarks")
     parser.add_argument("--output", type=Path, default=Path("reports/bench.json"))
     parser.add_argument("--demo", type=Path, default=Path("demo"))

@@ -16,7 +16,7 @@ from floe.compiler import compile_pipeline
 from floe.demo.seeds import GENERATORS, write_seeds
 from floe.observability import tracing
 from floe.platform import runs
-from floe.platform.dagster_client import RunResult
+from floe.platform.dagster_client import DagsterClient, RunResult
 from floe.platform.local import LocalPlatform
 from floe.platform.settings import PlatformSettings
 
@@ -45,6 +45,19 @@ def demo_source(demo_dir: Path, home: Path, scale: float) -> Path:
     return target
 
 
+def _start_triggers(
+    settings: PlatformSettings, output_dir: Path, progress: Callable[[str], None]
+) -> None:
+    """From now on the products run on their schedules and sensors, and a restarted platform
+    keeps them running (the setting is saved)."""
+    settings.save()
+    client = DagsterClient(settings.url("dagster"))
+    for product in PRODUCTS:
+        location = runs.load_artifact(output_dir, product).orchestration.code_location
+        started = client.start_triggers(location)
+        progress(f"{product}: started {', '.join(sorted(started)) or 'no new trigger'}")
+
+
 def run_demo(
     demo_dir: Path,
     output_dir: Path,
@@ -61,15 +74,17 @@ def run_demo(
         summary.models[product] = len(result.artifacts.models)
     summary.seconds["compile"] = round(time.monotonic() - start, 2)
     manifest = source / "manifest.yaml"
-    platform = LocalPlatform(
-        settings.model_copy(
-            update={
-                "workspace": output_dir.resolve() / "workspace.yaml",
-                "manifest": manifest.resolve(),
-                "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
-            }
-        )
+    served = settings.model_copy(
+        update={
+            "workspace": output_dir.resolve() / "workspace.yaml",
+            "manifest": manifest.resolve(),
+            "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+        }
     )
+    # The demo's runs are the products' first runs: with the schedules and sensors already
+    # running, the first-run sensor would start a second run of each product beside the demo's,
+    # six runs on the machine at once. They start once the demo's runs are done.
+    platform = LocalPlatform(served.model_copy(update={"triggers": False}))
     summary.seconds["platform_up"] = platform.up(progress)["total"]
     for key, value in platform.env().items():
         os.environ.setdefault(key, value)
@@ -108,5 +123,7 @@ def run_demo(
         child.end()
     demo_span.end()
     tracing.flush()
+    if settings.triggers:
+        _start_triggers(served, output_dir, progress)
     summary.seconds["total"] = round(time.monotonic() - start, 2)
     return summary

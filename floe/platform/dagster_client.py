@@ -58,6 +58,9 @@ TRIGGERS = (
 )
 START_SENSOR = """mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) {
   __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
+START_SCHEDULE = """mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) {
+  __typename ... on ScheduleStateResult { scheduleState { status } }
+  ... on PythonError { message } } }"""
 SENSOR_ID = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) {
   __typename ... on Sensor { id } ... on SensorNotFoundError { message } } }"""
 STOP_SENSOR = """mutation($id: String!) { stopSensor(id: $id) { __typename
@@ -316,6 +319,28 @@ class DagsterClient:
         if status != "RUNNING":
             raise PlatformError(f"Dagster did not start sensor {name}: {data}")
         return str(status)
+
+    def start_schedule(self, location: str, name: str) -> str:
+        """Start a schedule (the daemon then fires it on its cron); returns its new status."""
+        selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
+        data = self._query(START_SCHEDULE, {"s": {**selector, "scheduleName": name}})
+        status = (data["startSchedule"].get("scheduleState") or {}).get("status")
+        if status != "RUNNING":
+            raise PlatformError(f"Dagster did not start schedule {name}: {data}")
+        return str(status)
+
+    def start_triggers(self, location: str) -> list[str]:
+        """Start every stopped schedule and sensor of the location; returns their names."""
+        started = []
+        for t in self.triggers(location):
+            if t.status == "RUNNING":
+                continue
+            if t.kind == "schedule":
+                self.start_schedule(location, t.name)
+            else:
+                self.start_sensor(location, t.name)
+            started.append(t.name)
+        return started
 
     def stop_sensor(self, location: str, name: str) -> str:
         """Stop a sensor: the daemon ticks it no more; returns its new status."""

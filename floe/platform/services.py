@@ -28,7 +28,7 @@ from floe.platform.process import ServiceProcess, base_env, drop_to
 from floe.platform.settings import PlatformSettings
 
 PG_USER = "floe"
-SEAWEEDFS_MEMORY_LIMIT = "160MiB"
+SEAWEEDFS_MEMORY_LIMIT = "300MiB"
 PG_SYSTEM_USER = "floe-postgres"  # postgres refuses to run as root
 DATABASES = ("dagster", "floe", "lineage")
 WAREHOUSE_BUCKET = "warehouse"
