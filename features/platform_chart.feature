@@ -12,7 +12,8 @@ Feature: The floe-platform Helm chart, proven without a cluster
     Then every rendered object is valid against the Kubernetes 1.33 API schemas
     And each render holds the services "postgresql, polaris, minio, dagster-webserver, otel-collector, jaeger, prometheus, grafana, marquez, marquez-web"
     And each render holds the Deployments "dagster-daemon, code-customer-360, code-iot-telemetry, code-financial-risk" and the Jobs "minio-setup, polaris-bootstrap"
-    And the NodePorts are "30181, 30300, 30301, 30400, 30900, 30901, 30990, 31686"
+    And the NodePorts of dev are "30181, 30300, 30301, 30400, 30900, 30901, 30990, 31686", staging's each 10 higher and prod's each 20 higher, so no two environments share one
+    And every object of each render lives in the namespace "floe-<environment>" with the label floe.dev/environment, none is cluster-scoped, and every code server runs with FLOE_ENVIRONMENT set to its environment
     And every container runs as a non-root user of UID 10001 with a read-only root filesystem, no privilege escalation, no capabilities and CPU and memory limits
     And every container of a Deployment or StatefulSet has a readiness and a liveness probe
 

@@ -191,3 +191,11 @@ Feature: Artifact promotion
       | promo-bad --from dev --to dev               | promo-bad cannot be promoted from dev to itself           |
       | promo-bad --from dev --to prod              | after dev comes staging, not prod                         |
       | promo-bad --to staging --version 9.9.9      | version 9.9.9 of promo-bad is not in dev (it holds 1.0.0) |
+
+  @k8s @FR-070
+  Scenario: On Kind, dev, staging and prod are the namespaces floe-dev, floe-staging and floe-prod of one cluster
+    Given a clean Kind cluster with the floe-platform chart installed
+    When the chart is installed into the same cluster as the releases of "staging, prod", each into its namespace "floe-<environment>" with that environment's values
+    Then the cluster's namespaces include "floe-dev, floe-staging, floe-prod", each holding one release whose objects carry its environment
+    And all pods of "floe-dev, floe-staging, floe-prod" reach Ready within 600 seconds
+    And each environment's code servers run with FLOE_ENVIRONMENT set to it

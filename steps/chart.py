@@ -173,17 +173,45 @@ def render_workloads(renders: dict[str, list[dict[str, Any]]], deployments: str,
         assert set(_of_kind(docs, "Job")) == {n.strip() for n in jobs.split(",")}, env
 
 
-@then(parsers.parse('the NodePorts are "{ports}"'))
+def _node_ports(docs: list[dict[str, Any]]) -> list[int]:
+    return sorted(
+        p["nodePort"]
+        for s in _of_kind(docs, "Service").values()
+        for p in s["spec"]["ports"]
+        if "nodePort" in p
+    )
+
+
+@then(
+    parsers.parse(
+        "the NodePorts of dev are \"{ports}\", staging's each 10 higher and prod's each 20 "
+        "higher, so no two environments share one"
+    )
+)
 def render_nodeports(renders: dict[str, list[dict[str, Any]]], ports: str) -> None:
-    wanted = sorted(int(p) for p in ports.split(","))
+    dev = sorted(int(p) for p in ports.split(","))
+    offsets = {"dev": 0, "staging": 10, "prod": 20}
+    have = {env: _node_ports(docs) for env, docs in renders.items()}
+    assert have == {env: [p + offsets[env] for p in dev] for env in renders}, have
+    everyone = [p for ports_of_env in have.values() for p in ports_of_env]
+    assert len(everyone) == len(set(everyone)) == len(dev) * len(renders), have
+
+
+@then(
+    'every object of each render lives in the namespace "floe-<environment>" with the label '
+    "floe.dev/environment, none is cluster-scoped, and every code server runs with "
+    "FLOE_ENVIRONMENT set to its environment"
+)
+def one_namespace_per_environment(renders: dict[str, list[dict[str, Any]]]) -> None:
     for env, docs in renders.items():
-        have = sorted(
-            p["nodePort"]
-            for s in _of_kind(docs, "Service").values()
-            for p in s["spec"]["ports"]
-            if "nodePort" in p
-        )
-        assert have == wanted, (env, have)
+        placed = {(d["kind"], d["metadata"].get("namespace")) for d in docs}
+        assert {ns for _, ns in placed} == {f"floe-{env}"}, (env, sorted(placed, key=str))
+        labelled = {d["metadata"].get("labels", {}).get("floe.dev/environment") for d in docs}
+        assert labelled == {env}, (env, labelled)
+        code = [d for n, d in _of_kind(docs, "Deployment").items() if n.startswith("code-")]
+        assert len(code) == len(PRODUCTS), (env, len(code))
+        for deployment in code:
+            assert _env(deployment)["FLOE_ENVIRONMENT"].get("value") == env, (env, deployment)
 
 
 @then(

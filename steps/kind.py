@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import requests
-from pytest_bdd import given, parsers, then
+from pytest_bdd import given, parsers, then, when
 
 from steps.common import ROOT
 
@@ -59,17 +59,12 @@ def kind_cluster(kind_kubeconfig: Path) -> Any:
     return client.CoreV1Api()
 
 
-@then(
-    parsers.parse(
-        "all pods in the namespace reach Ready within {seconds:d} seconds and their "
-        "liveness probes pass"
-    )
-)
-def pods_ready(k8s: Any, seconds: int) -> None:
+def _wait_ready(k8s: Any, namespace: str, seconds: int) -> None:
+    """Every pod of the namespace Ready within ``seconds``, none restarted on the way."""
     deadline = time.monotonic() + seconds
     not_ready: list[str] = []
     while time.monotonic() < deadline:
-        pods = k8s.list_namespaced_pod(NAMESPACE).items
+        pods = k8s.list_namespaced_pod(namespace).items
         not_ready = [
             p.metadata.name
             for p in pods
@@ -82,10 +77,82 @@ def pods_ready(k8s: Any, seconds: int) -> None:
                 p.metadata.name: sum(c.restart_count for c in p.status.container_statuses)
                 for p in pods
             }
-            assert restarts == dict.fromkeys(restarts, 0), restarts
+            assert restarts == dict.fromkeys(restarts, 0), (namespace, restarts)
             return
         time.sleep(2)
-    raise AssertionError(f"pods not Ready after {seconds}s: {not_ready}")
+    raise AssertionError(f"pods of {namespace} not Ready after {seconds}s: {not_ready}")
+
+
+@then(
+    parsers.parse(
+        "all pods in the namespace reach Ready within {seconds:d} seconds and their "
+        "liveness probes pass"
+    )
+)
+def pods_ready(k8s: Any, seconds: int) -> None:
+    _wait_ready(k8s, NAMESPACE, seconds)
+
+
+@when(
+    parsers.parse(
+        'the chart is installed into the same cluster as the releases of "{envs}", each into '
+        'its namespace "floe-<environment>" with that environment\'s values'
+    )
+)
+def install_environments(kind_kubeconfig: Path, envs: str) -> None:
+    for env in [e.strip() for e in envs.split(",")]:
+        subprocess.run(
+            [
+                str(TOOLS / "helm"),
+                *("upgrade", "--install", "floe-platform", str(CHART)),
+                *("--namespace", f"floe-{env}", "--create-namespace"),
+                *("-f", str(CHART / f"values-{env}.yaml")),
+                *("--kubeconfig", str(kind_kubeconfig)),
+            ],
+            check=True,
+            timeout=300,
+        )
+
+
+@then(
+    parsers.parse(
+        'the cluster\'s namespaces include "{namespaces}", each holding one release whose '
+        "objects carry its environment"
+    )
+)
+def environment_namespaces(k8s: Any, namespaces: str) -> None:
+    wanted = [n.strip() for n in namespaces.split(",")]
+    have = {n.metadata.name for n in k8s.list_namespace().items}
+    assert set(wanted) <= have, sorted(have)
+    for namespace in wanted:
+        env = namespace.removeprefix("floe-")
+        services = k8s.list_namespaced_service(namespace).items
+        labels = {(s.metadata.labels or {}).get("floe.dev/environment") for s in services}
+        assert services and labels == {env}, (namespace, labels)
+
+
+@then(parsers.parse('all pods of "{namespaces}" reach Ready within {seconds:d} seconds'))
+def environments_ready(k8s: Any, namespaces: str, seconds: int) -> None:
+    for namespace in [n.strip() for n in namespaces.split(",")]:
+        _wait_ready(k8s, namespace, seconds)
+
+
+@then("each environment's code servers run with FLOE_ENVIRONMENT set to it")
+def code_servers_environment(k8s: Any) -> None:
+    from kubernetes import client
+
+    apps = client.AppsV1Api()
+    for env in ("dev", "staging", "prod"):
+        code = [
+            d
+            for d in apps.list_namespaced_deployment(f"floe-{env}").items
+            if d.metadata.name.startswith("floe-platform-code-")
+        ]
+        assert len(code) == 3, (env, [d.metadata.name for d in code])
+        for deployment in code:
+            (container,) = deployment.spec.template.spec.containers
+            values = {e.name: e.value for e in container.env or []}
+            assert values["FLOE_ENVIRONMENT"] == env, (env, deployment.metadata.name)
 
 
 @then(parsers.parse('the NodePorts "{ports}" answer HTTP 200'))

@@ -123,6 +123,14 @@ class FloeImage(Image):
 
 class Global(FloeModel):
     environment: Literal["dev", "staging", "prod"]
+    node_port_offset: int = Field(
+        default=0,
+        alias="nodePortOffset",
+        ge=0,
+        le=100,
+        description="Added to every NodePort: NodePorts are cluster-wide, so the three "
+        "environments' releases share one cluster only on ports of their own.",
+    )
     # The *name* of a Secret object the operator manages, not a secret value.
     operator_managed_object: str = Field(
         default="",

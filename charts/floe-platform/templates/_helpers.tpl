@@ -132,7 +132,7 @@ spec:
       targetPort: {{ .port }}
       protocol: TCP
       {{- if .nodePort }}
-      nodePort: {{ .nodePort }}
+      nodePort: {{ add .nodePort ($.root.Values.global.nodePortOffset | default 0) }}
       {{- end }}
     {{- end }}
 {{- end }}
