@@ -192,9 +192,9 @@ def bench_pipeline(
         # Triggers off: no schedule or sensor run may overlap a measured one.
         settings = load(home, PORT_OFFSET, triggers=False)
         out = home / "build"
-        summary = run_demo(demo, out, settings, 1.0, lambda _: None)
-        platform = LocalPlatform(load(home))
         try:
+            summary = run_demo(demo, out, settings, 1.0, lambda _: None)
+            platform = LocalPlatform(load(home))
             results["platform_up_cold_s"] = summary.seconds["platform_up"]
             results["demo_wall_s"] = summary.seconds["total"]
             results["demo_status"] = {p: r.status for p, r in summary.results.items()}
@@ -247,6 +247,7 @@ def bench_pipeline(
                 product, orchestrated, bare
             )
         finally:
-            platform.down(purge=True)
+            # Also when the demo itself was interrupted: whatever it started stops.
+            LocalPlatform(load(home)).down(purge=True)
     results["products"] = list(PRODUCTS)
     return results
