@@ -184,13 +184,15 @@ def _node_ports(docs: list[dict[str, Any]]) -> list[int]:
 
 @then(
     parsers.parse(
-        "the NodePorts of dev are \"{ports}\", staging's each 10 higher and prod's each 20 "
-        "higher, so no two environments share one"
+        "the NodePorts of dev are \"{ports}\", staging's each {staging:d} higher and prod's "
+        "each {prod:d} higher, so no two environments share one"
     )
 )
-def render_nodeports(renders: dict[str, list[dict[str, Any]]], ports: str) -> None:
+def render_nodeports(
+    renders: dict[str, list[dict[str, Any]]], ports: str, staging: int, prod: int
+) -> None:
     dev = sorted(int(p) for p in ports.split(","))
-    offsets = {"dev": 0, "staging": 10, "prod": 20}
+    offsets = {"dev": 0, "staging": staging, "prod": prod}
     have = {env: _node_ports(docs) for env, docs in renders.items()}
     assert have == {env: [p + offsets[env] for p in dev] for env in renders}, have
     everyone = [p for ports_of_env in have.values() for p in ports_of_env]

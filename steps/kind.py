@@ -18,7 +18,7 @@ import pytest
 import requests
 from pytest_bdd import given, parsers, then, when
 
-from steps.common import ROOT
+from steps.common import PRODUCTS, ROOT
 
 NAMESPACE = os.environ.get("FLOE_K8S_NAMESPACE", "floe-dev")
 NODE_HOST = os.environ.get("FLOE_K8S_NODE_HOST", "127.0.0.1")
@@ -148,7 +148,7 @@ def code_servers_environment(k8s: Any) -> None:
             for d in apps.list_namespaced_deployment(f"floe-{env}").items
             if d.metadata.name.startswith("floe-platform-code-")
         ]
-        assert len(code) == 3, (env, [d.metadata.name for d in code])
+        assert len(code) == len(PRODUCTS), (env, [d.metadata.name for d in code])
         for deployment in code:
             (container,) = deployment.spec.template.spec.containers
             values = {e.name: e.value for e in container.env or []}
