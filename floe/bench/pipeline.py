@@ -104,14 +104,19 @@ def _timed_run(platform: LocalPlatform, compiled: CompiledArtifacts) -> tuple[fl
 
 
 def _run_workers(platform: LocalPlatform) -> int:
-    """Run workers still alive: children of the code servers."""
+    """Run workers still alive: those forked by the code servers' forkservers (the forkserver
+    and multiprocessing's resource tracker live as long as their server)."""
     import psutil
+
+    from floe.runtime.code_server import FORKSERVER_MARK
 
     alive = 0
     for svc in platform.status():
         if svc.pid is not None and svc.name.startswith("code-server"):
             try:
-                alive += len(psutil.Process(svc.pid).children(recursive=True))
+                for child in psutil.Process(svc.pid).children():
+                    if FORKSERVER_MARK in " ".join(child.cmdline()):
+                        alive += len(child.children(recursive=True))
             except psutil.Error:
                 continue
     return alive

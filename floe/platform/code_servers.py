@@ -94,15 +94,15 @@ def _serving(port: int) -> bool:
 def server(
     settings: PlatformSettings, env: dict[str, str], name: str, definitions: Path, port: int
 ) -> ServiceProcess:
-    """``dagster api grpc`` loads the code before it serves. A load error does not kill it
-    (``--lazy-load-user-code``): the webserver shows the error on the location, and ``floe
-    run`` reports it."""
-    dagster = str(Path(sys.executable).parent / "dagster")
+    """``dagster api grpc`` (in floe's pre-forking wrapper) loads the code before it serves. A
+    load error does not kill it (``--lazy-load-user-code``): the webserver shows the error on
+    the location, and ``floe run`` reports it."""
     return ServiceProcess(
         name=f"{PREFIX}{name}",
         command=[
-            dagster,
-            *("api", "grpc", "-h", "127.0.0.1", "-p", str(port)),
+            # -P: the product's folder (the server's cwd) must not shadow installed packages.
+            *(sys.executable, "-P", "-m", "floe.runtime.code_server"),
+            *("-h", "127.0.0.1", "-p", str(port)),
             *("-f", str(definitions), "-d", str(definitions.parent)),
             *("--location-name", name, "--lazy-load-user-code"),
         ],

@@ -26,7 +26,7 @@ from floe.artifact.models import CompiledArtifacts
 from floe.plugins.base import ComputePlugin
 from floe.plugins.registry import default_loader
 from floe.runtime import deployment, observe, quality
-from floe.runtime.iceberg import open_catalog
+from floe.runtime.iceberg import count_rows, open_catalog
 from floe.runtime.translator import FloeTranslator
 
 READ_BACK_ATTEMPTS = 3
@@ -177,8 +177,7 @@ def _read_back(
             if snapshot is None:
                 return None
             return {
-                # A scan count applies delete files; the snapshot's total-records does not.
-                "dagster/row_count": table.scan(snapshot_id=snapshot.snapshot_id).count(),
+                "dagster/row_count": count_rows(table, snapshot.snapshot_id),
                 "iceberg/table": table_id,
                 "iceberg/snapshot_id": str(snapshot.snapshot_id),
             }
