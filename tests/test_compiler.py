@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -176,3 +177,25 @@ def test_on_duckdb_only_an_appending_incremental_model_may_be_partitioned(tmp_pa
     result = compile_pipeline(product, output_dir=tmp_path / "out")
     (silver,) = [t for t in result.artifacts.transforms if t.name == "silver_transactions"]
     assert silver.partition_by == ["day(transaction_ts)", "bucket(4, customer_id)"]
+
+
+def test_a_project_wide_hook_of_the_product_adds_to_the_engines_own(tmp_path: Path) -> None:
+    """dbt adds hooks up; a product's top-level +pre-hook must not replace the partition hook
+    the DuckDB plugin puts before every model's write."""
+    product = _copy(tmp_path)
+    project = product / "dbt_project.yml"
+    data = yaml.safe_load(project.read_text())
+    data["models"] = {"+pre-hook": "select 'product hook'", **data["models"]}
+    project.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = compile_pipeline(product, output_dir=tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / "customer-360" / "dbt_manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) == result.artifacts.dbt.model_count == 6
+    for node in models:
+        assert [h["sql"] for h in node["config"]["pre-hook"]] == [
+            "{{ floe_duckdb_partition_spec() }}",
+            "select 'product hook'",
+        ], node["name"]
+        assert [h["sql"] for h in node["config"]["post-hook"]] == [
+            "{{ floe_duckdb_partition_spec() }}"
+        ]
