@@ -85,44 +85,51 @@ def run_demo(
     # running, the first-run sensor would start a second run of each product beside the demo's,
     # six runs on the machine at once. They start once the demo's runs are done.
     platform = LocalPlatform(served.model_copy(update={"triggers": False}))
-    summary.seconds["platform_up"] = platform.up(progress)["total"]
-    for key, value in platform.env().items():
-        os.environ.setdefault(key, value)
-    # One demo trace ties the three product traces together: each run is tagged with the
-    # demo span's traceparent, links its own root span to it and names its trace id.
-    tracing.install(DEMO_SERVICE, platform.settings.url("otlp_http"))
-    demo_span = tracing.tracer("floe.demo").start_span(
-        "demo.run", attributes={"floe.products": list(PRODUCTS), "floe.seed_scale": scale}
-    )
-    summary.trace_id = tracing.format_trace_id(demo_span.get_span_context().trace_id)
-    tags = {tracing.TRACEPARENT_TAG: tracing.traceparent(demo_span)}
-    launched = {}
-    for product in PRODUCTS:
-        progress(f"launching {product}")
-        launched[product] = runs.launch(
-            platform.settings, runs.load_artifact(output_dir, product), progress, tags=tags
+    try:
+        summary.seconds["platform_up"] = platform.up(progress)["total"]
+        for key, value in platform.env().items():
+            os.environ.setdefault(key, value)
+        # One demo trace ties the three product traces together: each run is tagged with the
+        # demo span's traceparent, links its own root span to it and names its trace id.
+        tracing.install(DEMO_SERVICE, platform.settings.url("otlp_http"))
+        demo_span = tracing.tracer("floe.demo").start_span(
+            "demo.run", attributes={"floe.products": list(PRODUCTS), "floe.seed_scale": scale}
         )
-    parent = trace.set_span_in_context(demo_span)
-    for product, run_id in launched.items():
+        summary.trace_id = tracing.format_trace_id(demo_span.get_span_context().trace_id)
+        tags = {tracing.TRACEPARENT_TAG: tracing.traceparent(demo_span)}
+        launched = {}
+        for product in PRODUCTS:
+            progress(f"launching {product}")
+            launched[product] = runs.launch(
+                platform.settings, runs.load_artifact(output_dir, product), progress, tags=tags
+            )
+        parent = trace.set_span_in_context(demo_span)
+        for product, run_id in launched.items():
 
-        def show(r: RunResult, p: str = product) -> None:
-            progress(f"{p}: {r.status.lower()}, {len(r.materialized)} tables written")
+            def show(r: RunResult, p: str = product) -> None:
+                progress(f"{p}: {r.status.lower()}, {len(r.materialized)} tables written")
 
-        finished = runs.wait(platform.settings, run_id, 1800, show)
-        summary.results[product] = finished
-        child = tracing.tracer("floe.demo").start_span(
-            f"demo.product {product}",
-            context=parent,
-            attributes={
-                "floe.product": product,
-                "floe.run_id": run_id,
-                "floe.run.trace_id": tracing.format_trace_id(tracing.trace_id_for_run(run_id)),
-                "floe.run.status": finished.status,
-            },
-        )
-        child.end()
-    demo_span.end()
-    tracing.flush()
+            finished = runs.wait(platform.settings, run_id, 1800, show)
+            summary.results[product] = finished
+            child = tracing.tracer("floe.demo").start_span(
+                f"demo.product {product}",
+                context=parent,
+                attributes={
+                    "floe.product": product,
+                    "floe.run_id": run_id,
+                    "floe.run.trace_id": tracing.format_trace_id(tracing.trace_id_for_run(run_id)),
+                    "floe.run.status": finished.status,
+                },
+            )
+            child.end()
+        demo_span.end()
+        tracing.flush()
+    except BaseException:
+        # Interrupted or failed: the platform keeps running with its triggers stopped, but the
+        # user's choice is saved, so a restarted platform runs them again.
+        if settings.triggers:
+            served.save()
+        raise
     if settings.triggers:
         _start_triggers(served, output_dir, progress)
     summary.seconds["total"] = round(time.monotonic() - start, 2)
