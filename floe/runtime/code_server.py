@@ -33,21 +33,16 @@ PRELOAD = (
 FORKSERVER_MARK = "multiprocessing.forkserver"
 
 
-def _forkserver() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
-    return context
-
-
 def _install() -> None:
     from dagster._grpc import server
 
-    context = _forkserver()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
 
     class PreforkingApiServer(server.DagsterApiServer):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._mp_ctx = context
+            self._mp_ctx = context  # type: ignore[assignment]  # typed as "spawn" upstream
 
     # The CLI builds its server through this module-level name.
     server.DagsterApiServer = PreforkingApiServer  # type: ignore[misc]

@@ -65,8 +65,9 @@ PATH_LISTS = {
     "function-paths": ["functions"],
 }
 # Where dbt writes; the run project keeps its own.
-HOOK_KEYS = frozenset({"pre-hook", "post-hook"})
 DROPPED_KEYS = {"target-path", "log-path", "clean-targets", "profile", "source-paths", "data-paths"}
+# Configs that add up across levels instead of the innermost winning.
+HOOK_KEYS = frozenset({"pre-hook", "post-hook"})
 MACROS_DIR = "floe_macros"
 
 
