@@ -34,7 +34,7 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
     And a tick of "corner_shop_pipeline_schedule" evaluated by Dagster at 10:20 UTC requests one run of "corner_shop_pipeline"
 
   @FR-031 @FR-032
-  Scenario: Maintenance deletes rows past the retention window, expires old snapshots and frees their files
+  Scenario: Maintenance deletes rows past the retention window, compacts dead files away, expires old snapshots and frees their files
     Given a running platform
     And the product "customer-360-evolving" has run through Dagster from fresh tables, keeping 2 snapshots and expiring "silver_transactions" rows by "transaction_ts"
     And its pipeline ran a second time through Dagster
@@ -43,6 +43,7 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
     Then the maintenance run ends with status "SUCCESS"
     And "silver_transactions" holds only the 3 rows stamped 10 minutes ago
     And the maintenance run recorded for "silver_transactions" the rows it deleted, as many as the table lost
+    And every table's current snapshot holds only data files with a live row and delete files of those files, reads the rows it read before, and the run recorded the files it compacted
     And every table of the product holds at most 2 snapshots, and the run recorded the ids of those it expired
     And no data or manifest file in the bucket under the product's tables is unreferenced by a kept snapshot, and the run recorded the bytes it freed
 

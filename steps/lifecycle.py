@@ -238,6 +238,7 @@ def fresh_retention_run(
     evolving: dict[str, Any] = {}
     fresh_evolving_run(live_platform, evolving, name, configure=configure)
     evolving["keep"] = keep
+    evolving["retention_table"] = f"{evolving['namespace']}.{model}"
     return evolving
 
 
@@ -276,9 +277,23 @@ def append_stamped(
     table.append(pa.Table.from_pylist(rows, schema=schema))
     evolving["fresh_ids"] = sorted(r["transaction_id"] for r in rows[old:])
     evolving["rows_before"] = table.scan().to_arrow().num_rows
+    cat = catalog(live_platform)
+    names = [t.table for t in runs.load_artifact(live_platform.build, evolving["name"]).transforms]
+    tables = {name: cat.load_table(name) for name in names}
     evolving["snapshots_before"] = {
-        t.table: [s.snapshot_id for s in catalog(live_platform).load_table(t.table).snapshots()]
-        for t in runs.load_artifact(live_platform.build, evolving["name"]).transforms
+        name: [s.snapshot_id for s in t.snapshots()] for name, t in tables.items()
+    }
+    evolving["files_before"] = {name: set(_current_files(t)) for name, t in tables.items()}
+    evolving["count_before"] = {name: t.scan().count() for name, t in tables.items()}
+
+
+def _current_files(table: Any) -> dict[str, Any]:
+    """Data and delete files of the table's current snapshot, by path."""
+    snap = table.current_snapshot()
+    return {
+        e.data_file.file_path: e.data_file
+        for m in snap.manifests(table.io)
+        for e in m.fetch_manifest_entry(table.io, discard_deleted=True)
     }
 
 
@@ -337,7 +352,9 @@ def snapshots_kept(
         assert 1 <= len(now) <= keep, (table_name, len(now))
         meta = maintenance.observations[table_name.replace(".", "/")]
         recorded = [int(i) for i in str(meta["expired_snapshot_ids"]).split(",") if i]
-        assert set(recorded) <= set(before) and not set(recorded) & set(now), table_name
+        # Snapshots maintenance itself committed (retention, compaction) may be expired as well.
+        assert set(before) - set(now) <= set(recorded), table_name
+        assert not set(recorded) & set(now), table_name
         assert meta["snapshots_expired"] == len(recorded)
         expired_somewhere += len(recorded)
     assert expired_somewhere > 0
@@ -365,6 +382,40 @@ def bucket_clean(
         assert objects and set(objects) <= keep, sorted(set(objects) - keep)[:3]
         freed += int(maintenance.observations[table_name.replace(".", "/")]["bytes_freed"])
     assert freed > 0
+
+
+@then(
+    "every table's current snapshot holds only data files with a live row and delete files of "
+    "those files, reads the rows it read before, and the run recorded the files it compacted"
+)
+def compacted(
+    live_platform: LivePlatform, maintenance: RunResult, evolving: dict[str, Any]
+) -> None:
+    from pyarrow import parquet as pq
+
+    s3 = live_platform.s3()
+    for table_name, before in evolving["files_before"].items():
+        table = catalog(live_platform).load_table(table_name)
+        now = _current_files(table)
+        data = {p: f for p, f in now.items() if f.content.value == 0}
+        deleted: dict[str, set[int]] = {}
+        for path, f in now.items():
+            if f.content.value == 0:
+                continue
+            rows = pq.read_table(path.split("://", 1)[-1], filesystem=s3).to_pylist()
+            for row in rows:
+                deleted.setdefault(row["file_path"], set()).add(row["pos"])
+        assert set(deleted) <= set(data), (table_name, sorted(set(deleted) - set(data))[:2])
+        assert all(len(deleted.get(p, ())) < f.record_count for p, f in data.items()), table_name
+        recorded = int(maintenance.observations[table_name.replace(".", "/")]["files_compacted"])
+        if table_name != evolving["retention_table"]:
+            assert table.scan().count() == evolving["count_before"][table_name], table_name
+            assert set(now) <= before and len(before - set(now)) == recorded > 0, (
+                table_name,
+                len(before),
+                len(now),
+                recorded,
+            )
 
 
 ## Serving a product while another runs

@@ -85,7 +85,14 @@ def maintain_command(
     settings = load(home)
     for key, value in LocalPlatform(settings).env().items():
         os.environ.setdefault(key, value)
-    view = Table("table", "rows deleted", "snapshots expired", "files removed", "bytes freed")
+    view = Table(
+        "table",
+        "rows deleted",
+        "files compacted",
+        "snapshots expired",
+        "files removed",
+        "bytes freed",
+    )
     failed = []
     with err().status("maintenance") as status:
         for product in products:
@@ -107,6 +114,7 @@ def maintain_command(
                 view.add_row(
                     key.replace("/", "."),
                     str(meta.get("rows_deleted", 0)),
+                    str(meta.get("files_compacted", 0)),
                     str(meta.get("snapshots_expired", 0)),
                     str(meta.get("files_removed", 0)),
                     str(meta.get("bytes_freed", 0)),

@@ -17,7 +17,7 @@ from floe.observability.logging import get_logger
 from floe.platform import catalog_access
 from floe.platform import secrets as sec
 from floe.platform.settings import PlatformSettings
-from floe.runtime.iceberg import live_rows, summary_count
+from floe.runtime.iceberg import count_rows, summary_count
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -136,22 +136,28 @@ def load(catalog: Catalog, principal: str, identifier: str) -> Table:
 
 
 def history(table: Table) -> list[Snapshot]:
-    """Every snapshot the table still holds, oldest first, with its summary's record counts
-    (live rows: data-file records less position and equality deletes)."""
+    """Every snapshot the table still holds, oldest first: the rows its commit added and deleted
+    (from its summary) and the rows a reader sees in it (counted from its manifests: summaries
+    of tables rewritten by pyiceberg still count delete files of files that left the table)."""
     rows = []
     for snap in sorted(table.snapshots(), key=lambda s: s.timestamp_ms):
         summary = snap.summary
         extra = summary.additional_properties if summary else {}
+        operation = str(summary.operation.value) if summary else "unknown"
+        # A replace (compaction) drops files whose rows were already deleted: no row changes.
+        changed = operation != "replace"
         rows.append(
             Snapshot(
                 snapshot_id=snap.snapshot_id,
                 parent_id=snap.parent_snapshot_id,
                 committed_at=datetime.fromtimestamp(snap.timestamp_ms / 1000, tz=UTC),
-                operation=str(summary.operation.value) if summary else "unknown",
-                added_records=summary_count(extra, "added-records"),
+                operation=operation,
+                added_records=summary_count(extra, "added-records") if changed else 0,
                 # DuckDB deletes with position-delete files: those rows count as deleted too.
-                deleted_records=summary_count(extra, "deleted-records", "added-position-deletes"),
-                total_records=live_rows(snap),
+                deleted_records=summary_count(extra, "deleted-records", "added-position-deletes")
+                if changed
+                else 0,
+                total_records=count_rows(table, snap.snapshot_id),
                 schema_id=snap.schema_id,
             )
         )

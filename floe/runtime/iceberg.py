@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
     from pyiceberg.manifest import DataFile
     from pyiceberg.table import Table
-    from pyiceberg.table.snapshots import Snapshot
 
 
 def catalog_properties(compiled: CompiledArtifacts) -> dict[str, str]:
@@ -45,17 +44,6 @@ def open_catalog(compiled: CompiledArtifacts) -> Catalog:
 
 def summary_count(summary: Mapping[str, str], *keys: str) -> int:
     return sum(int(summary.get(k, 0)) for k in keys)
-
-
-def live_rows(snapshot: Snapshot | None) -> int:
-    """Rows a reader sees at ``snapshot``, from its summary (no scan): the data files' records
-    less position and equality deletes (DuckDB deletes with position-delete files)."""
-    if snapshot is None or snapshot.summary is None:
-        return 0
-    extra = snapshot.summary.additional_properties
-    return summary_count(extra, "total-records") - summary_count(
-        extra, "total-position-deletes", "total-equality-deletes"
-    )
 
 
 # The file_path column of a position-delete file: the spec's field id, and the one DuckDB writes.

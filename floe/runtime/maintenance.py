@@ -1,6 +1,7 @@
 """Keeps a product's tables bounded in a long-running platform: rows older than the retention
-window are deleted (an Iceberg commit, by timestamp), snapshots beyond the ones kept are expired,
-and the files no kept snapshot references are removed from the bucket.
+window are deleted (an Iceberg commit, by timestamp), files without a live row leave the current
+snapshot (compaction, see ``compaction``), snapshots beyond the ones kept are expired, and the
+files no kept snapshot references are removed from the bucket.
 
 Files younger than a grace period are never removed: a writer may have uploaded them for a
 commit that has not landed yet.
@@ -9,11 +10,12 @@ commit that has not landed yet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from floe.artifact.models import CompiledArtifacts
 from floe.observability.logging import get_logger
+from floe.runtime.compaction import compact
 from floe.runtime.iceberg import open_catalog, s3_filesystem
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ FILE_GRACE = timedelta(minutes=10)
 class TableMaintenance:
     table: str
     rows_deleted: int = 0
+    files_compacted: int = 0
     snapshots_expired: list[int] = field(default_factory=list)
     files_removed: int = 0
     bytes_freed: int = 0
@@ -35,6 +38,7 @@ class TableMaintenance:
     def metadata(self) -> dict[str, Any]:
         return {
             "rows_deleted": self.rows_deleted,
+            "files_compacted": self.files_compacted,
             "snapshots_expired": len(self.snapshots_expired),
             "expired_snapshot_ids": ",".join(str(s) for s in self.snapshots_expired),
             "files_removed": self.files_removed,
@@ -121,7 +125,7 @@ def remove_unreferenced_files(
 def maintain(
     compiled: CompiledArtifacts, now: datetime, grace: timedelta = FILE_GRACE
 ) -> list[TableMaintenance]:
-    """Retention, snapshot expiry and file cleanup for every table of the product."""
+    """Retention, compaction, snapshot expiry and file cleanup for every table of the product."""
     catalog = open_catalog(compiled)
     s3 = s3_filesystem(compiled)
     window = timedelta(hours=compiled.governance.max_retention_hours)
@@ -131,9 +135,12 @@ def maintain(
             continue
         table = catalog.load_table(t.table)
         rows = expire_rows(table, t.retention_column, now - window) if t.retention_column else 0
+        compacted = compact(table)
         expired = expire_snapshots(table, compiled.governance.keep_snapshots)
-        files, freed = remove_unreferenced_files(table, s3, now, grace)
-        result = TableMaintenance(t.table, rows, expired, files, freed)
+        # The clock read again: the snapshots this run committed and then expired are younger
+        # than ``now`` and would otherwise outlive their grace period.
+        files, freed = remove_unreferenced_files(table, s3, datetime.now(UTC), grace)
+        result = TableMaintenance(t.table, rows, compacted.files, expired, files, freed)
         _LOG.info(
             "maintenance.table", product=compiled.product.name, table=t.table, **result.metadata()
         )

@@ -1,5 +1,5 @@
-"""The product's maintenance job: retention, snapshot expiry and file cleanup of its tables,
-each table's result recorded in Dagster as an observation of its asset.
+"""The product's maintenance job: retention, compaction, snapshot expiry and file cleanup of its
+tables, each table's result recorded in Dagster as an observation of its asset.
 
 No ``from __future__ import annotations`` here: Dagster inspects the real config type.
 """
@@ -41,8 +41,8 @@ def build_maintenance_job(compiled: CompiledArtifacts) -> JobDefinition:
     @job(
         name=f"{compiled.orchestration.job_name}_maintenance",
         executor_def=in_process_executor,
-        description="Deletes rows past the retention window, expires old snapshots and removes "
-        "the files no kept snapshot references.",
+        description="Deletes rows past the retention window, drops files without a live row from "
+        "the table, expires old snapshots and removes the files no kept snapshot references.",
     )
     def maintenance() -> None:
         maintain_tables()
