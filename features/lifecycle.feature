@@ -46,6 +46,7 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
     And every table's current snapshot holds only data files with a live row and delete files of those files, reads the rows it read before, and the run recorded the files it compacted
     And every table of the product holds at most 2 snapshots, and the run recorded the ids of those it expired
     And no data or manifest file in the bucket under the product's tables is unreferenced by a kept snapshot, and the run recorded the bytes it freed
+    And each table's metadata folder holds its current metadata file and at most 2 older ones
 
   Scenario: Serving a new product while another product runs leaves that run alone
     Given a running platform

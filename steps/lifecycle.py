@@ -418,6 +418,25 @@ def compacted(
             )
 
 
+@then(
+    parsers.parse(
+        "each table's metadata folder holds its current metadata file and at most {n:d} older ones"
+    )
+)
+def metadata_bounded(live_platform: LivePlatform, evolving: dict[str, Any], n: int) -> None:
+    s3 = live_platform.s3()
+    for table_name in evolving["snapshots_before"]:
+        table = catalog(live_platform).load_table(table_name)
+        folder = table.location().split("://", 1)[-1] + "/metadata"
+        found = {
+            i.path
+            for i in s3.get_file_info(fs.FileSelector(folder))
+            if i.path.endswith(".metadata.json")
+        }
+        assert table.metadata_location.split("://", 1)[-1] in found, table_name
+        assert 1 < len(found) <= n + 1, (table_name, len(found))
+
+
 ## Serving a product while another runs
 
 

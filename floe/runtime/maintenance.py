@@ -1,7 +1,8 @@
 """Keeps a product's tables bounded in a long-running platform: rows older than the retention
 window are deleted (an Iceberg commit, by timestamp), files without a live row leave the current
 snapshot (compaction, see ``compaction``), snapshots beyond the ones kept are expired, and the
-files no kept snapshot references are removed from the bucket.
+files no kept snapshot references (and all but the newest metadata files) are removed from the
+bucket.
 
 Files younger than a grace period are never removed: a writer may have uploaded them for a
 commit that has not landed yet.
@@ -99,14 +100,32 @@ def referenced_files(table: Table) -> set[str]:
     return files
 
 
+def kept_metadata_files(table: Table, versions: int) -> tuple[set[str], datetime]:
+    """The table's current metadata file and the ``versions`` newest before it, and the time
+    before which other metadata files may go. Every commit writes a new one and neither DuckDB
+    nor the catalog deletes the old ones; readers and time travel need only the current one (its
+    snapshot log), the few before it allow a rollback. A metadata file written after the oldest
+    kept one (a commit landing right now) always stays, whatever the grace period."""
+    log = sorted(table.metadata.metadata_log, key=lambda e: e.timestamp_ms)[-versions:]
+    oldest = log[0].timestamp_ms if log else table.metadata.last_updated_ms
+    # Whole seconds: object stores may round a file's time.
+    before = datetime.fromtimestamp(oldest // 1000 - 1, tz=UTC)
+    return {table.metadata_location, *(e.metadata_file for e in log)}, before
+
+
 def remove_unreferenced_files(
-    table: Table, s3: fs.S3FileSystem, now: datetime, grace: timedelta = FILE_GRACE
+    table: Table,
+    s3: fs.S3FileSystem,
+    now: datetime,
+    grace: timedelta = FILE_GRACE,
+    metadata_versions: int = 10,
 ) -> tuple[int, int]:
-    """Remove the table's data and manifest files no kept snapshot references; metadata JSON
-    files (the table's own history log) stay. Returns (files, bytes)."""
+    """Remove the table's data and manifest files no kept snapshot references, and its metadata
+    files but the newest ``metadata_versions``. Returns (files, bytes)."""
     from pyarrow import fs
 
-    keep = {f.split("://", 1)[-1] for f in referenced_files(table)}
+    metadata, metadata_before = kept_metadata_files(table, metadata_versions)
+    keep = {f.split("://", 1)[-1] for f in referenced_files(table) | metadata}
     location = table.location().split("://", 1)[-1].rstrip("/")
     removed, freed = 0, 0
     for info in s3.get_file_info(fs.FileSelector(location, recursive=True)):
@@ -114,8 +133,14 @@ def remove_unreferenced_files(
             continue
         is_data = "/data/" in info.path
         is_manifest = "/metadata/" in info.path and info.path.endswith(".avro")
+        is_metadata = (
+            "/metadata/" in info.path
+            and info.path.endswith(".metadata.json")
+            and info.mtime is not None
+            and info.mtime < metadata_before
+        )
         too_young = info.mtime is not None and info.mtime > now - grace
-        if (is_data or is_manifest) and not too_young:
+        if (is_data or is_manifest or is_metadata) and not too_young:
             s3.delete_file(info.path)
             removed += 1
             freed += info.size or 0
@@ -139,7 +164,9 @@ def maintain(
         expired = expire_snapshots(table, compiled.governance.keep_snapshots)
         # The clock read again: the snapshots this run committed and then expired are younger
         # than ``now`` and would otherwise outlive their grace period.
-        files, freed = remove_unreferenced_files(table, s3, datetime.now(UTC), grace)
+        files, freed = remove_unreferenced_files(
+            table, s3, datetime.now(UTC), grace, compiled.governance.keep_snapshots
+        )
         result = TableMaintenance(t.table, rows, compacted.files, expired, files, freed)
         _LOG.info(
             "maintenance.table", product=compiled.product.name, table=t.table, **result.metadata()
