@@ -11,7 +11,8 @@ leaves out
 
 - data files whose every row a position-delete file deletes, and
 - position-delete files all of whose rows point at such files or at files no longer in the
-  table (paths are unique: such a file can never apply to anything again).
+  table (paths are unique: such a file can never apply to anything again), and
+- manifests that only record files removed by earlier commits.
 
 Only whole delete manifests are left out (DuckDB writes one per commit); a manifest that mixes a
 removable delete file with one that still applies stays as it is.
@@ -90,8 +91,15 @@ def _plan(table: Table) -> _Plan | None:
     io = table.io
     data: dict[str, DataFile] = {}
     deletes: dict[str, list[DataFile]] = defaultdict(list)
+    # Manifests that only record removals: they matter to the snapshot that removed the files,
+    # but DuckDB (and pyiceberg's overwrite) carry them into every later snapshot, and with them
+    # every file ever removed stays referenced, so expiry can never free it.
+    tombstones: set[str] = set()
     for manifest in snapshot.manifests(io):
-        for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
+        live = manifest.fetch_manifest_entry(io, discard_deleted=True)
+        if not live:
+            tombstones.add(manifest.manifest_path)
+        for entry in live:
             if manifest.content == ManifestContent.DATA:
                 data[entry.data_file.file_path] = entry.data_file
             else:
@@ -112,17 +120,17 @@ def _plan(table: Table) -> _Plan | None:
 
     dead = {p for p, f in data.items() if deleted.get(p, 0) >= f.record_count > 0}
     gone = dead | (set(deleted) - set(data))
-    dropped_manifests = {
+    dropped_deletes = {
         m
         for m, files in deletes.items()
         if m not in unreadable and all(targets[f.file_path] <= gone for f in files)
     }
-    if not dead and not dropped_manifests:
+    if not dead and not dropped_deletes and not tombstones:
         return None
     return _Plan(
         dead_data=[data[p] for p in sorted(dead)],
-        dropped_manifests=dropped_manifests,
-        dropped_deletes=[f for m in sorted(dropped_manifests) for f in deletes[m]],
+        dropped_manifests=dropped_deletes | tombstones,
+        dropped_deletes=[f for m in sorted(dropped_deletes) for f in deletes[m]],
     )
 
 
