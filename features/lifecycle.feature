@@ -10,6 +10,7 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
   Scenario: A sensor starts a product's first run once the platform is healthy
     Given a running platform
     And the product "customer-360-evolving" has no run in Dagster
+    And the tables of "customer-360-evolving" are dropped from the catalog
     When its sensor "customer_360_evolving_pipeline_first_run" is started through Dagster
     Then within 120 seconds the daemon's sensor tick requests a run tagged "floe/trigger" = "platform-healthy"
     And that run ends with status "SUCCESS" having materialized 8 tables
@@ -18,6 +19,7 @@ Feature: Pipelines that live on their own: triggers, retention and snapshot expi
   @FR-033
   Scenario: A file landing in the staging bucket starts a run of its product
     Given a running platform
+    And the tables of "customer-360-evolving" are dropped from the catalog
     And the landing sensor "customer_360_evolving_pipeline_landing" of "customer-360-evolving" is started through Dagster and has looked once
     When a file "orders-0001.csv" lands in the staging bucket under "customer-360-evolving/"
     Then within 90 seconds the daemon's sensor tick requests a run tagged "floe/trigger" = "landing-file"

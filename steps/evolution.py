@@ -64,6 +64,16 @@ def evolving() -> dict[str, Any]:
 ## Live platform: a product whose models change between runs
 
 
+def drop_tables(live: LivePlatform, namespace: str) -> None:
+    """Every table of the namespace dropped: a scenario's start owes nothing to what another
+    scenario wrote there."""
+    cat = catalog(live)
+    if cat.namespace_exists(namespace):
+        for table in cat.list_tables(namespace):
+            cat.drop_table(table)
+        assert cat.list_tables(namespace) == []
+
+
 @given(
     parsers.parse(
         'the product "{name}" has run through Dagster from fresh tables, as the demo wrote it'
@@ -85,9 +95,7 @@ def fresh_evolving_run(
     namespace = name.replace("-", "_")
     # This scenario's own starting state: no tables, no earlier compile to compare against.
     cat = catalog(live_platform)
-    if cat.namespace_exists(namespace):
-        for table in cat.list_tables(namespace):
-            cat.drop_table(table)
+    drop_tables(live_platform, namespace)
     previous = live_platform.build / name / "compiled_artifacts.json"
     previous.unlink(missing_ok=True)
     compile_pipeline(product_dir, output_dir=live_platform.build)

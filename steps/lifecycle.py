@@ -27,7 +27,7 @@ from floe.platform.process import SERVICE_MARK, ServiceProcess
 from floe.runtime.maintenance import referenced_files
 from steps.common import DEMO, CommandResult
 from steps.compiler import _run
-from steps.evolution import fresh_evolving_run
+from steps.evolution import drop_tables, fresh_evolving_run
 from steps.pipeline import catalog, run_product, seed_rows
 from steps.platform import LivePlatform, demo_copy, wait_until
 
@@ -52,6 +52,11 @@ def no_runs(live_platform: LivePlatform, product: str) -> dict[str, Any]:
         client.delete_run(run_id)
     assert client.job_runs(job) == []
     return {"product": product, "job": job}
+
+
+@given(parsers.parse('the tables of "{product}" are dropped from the catalog'))
+def tables_dropped(live_platform: LivePlatform, product: str) -> None:
+    drop_tables(live_platform, runs.load_artifact(live_platform.build, product).lakehouse.namespace)
 
 
 @when(parsers.parse('its sensor "{name}" is started through Dagster'))
