@@ -9,7 +9,7 @@ bucket would only grow. pyiceberg 0.12 has no rewrite action that removes delete
 module commits a ``replace`` snapshot (the spec's operation for compaction: no row changes) that
 leaves out
 
-- data files whose every row a position-delete file deletes, and
+- data files whose every row a position-delete file deletes,
 - position-delete files all of whose rows point at such files or at files no longer in the
   table (paths are unique: such a file can never apply to anything again), and
 - manifests that only record files removed by earlier commits.

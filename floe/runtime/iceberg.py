@@ -76,7 +76,7 @@ def count_rows(table: Table, snapshot_id: int) -> int:
     40, in every run. Each data file's records less the positions deleted from it is exact; a
     delete file that does not name its one data file (equality deletes, other writers) makes
     this a scan. Delete files left behind by a rewrite name files no longer in the table and
-    match none (the snapshot summary's totals still count them)."""
+    match none (the snapshot summary's totals count them until maintenance compacts them away)."""
     scan = table.scan(snapshot_id=snapshot_id)
     rows = 0
     for task in scan.plan_files():
