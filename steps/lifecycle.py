@@ -18,6 +18,7 @@ import pyarrow as pa
 import pytest
 import yaml
 from pyarrow import fs
+from pyarrow import parquet as pq
 from pytest_bdd import given, parsers, then, when
 
 from floe.compiler import compile_pipeline
@@ -365,6 +366,16 @@ def snapshots_kept(
     assert expired_somewhere > 0
 
 
+def _objects(s3: fs.S3FileSystem, table: Any) -> list[str]:
+    """Every object under the table's location, as bucket/key paths."""
+    location = table.location().split("://", 1)[-1]
+    return [
+        i.path
+        for i in s3.get_file_info(fs.FileSelector(location, recursive=True))
+        if i.type == fs.FileType.File
+    ]
+
+
 @then(
     "no data or manifest file in the bucket under the product's tables is unreferenced by a "
     "kept snapshot, and the run recorded the bytes it freed"
@@ -378,12 +389,7 @@ def bucket_clean(
     for table_name in evolving["snapshots_before"]:
         table = cat.load_table(table_name)
         keep = {f.split("://", 1)[-1] for f in referenced_files(table)}
-        location = table.location().split("://", 1)[-1]
-        objects = [
-            i.path
-            for i in s3.get_file_info(fs.FileSelector(location, recursive=True))
-            if i.type == fs.FileType.File and ("/data/" in i.path or i.path.endswith(".avro"))
-        ]
+        objects = [p for p in _objects(s3, table) if "/data/" in p or p.endswith(".avro")]
         assert objects and set(objects) <= keep, sorted(set(objects) - keep)[:3]
         freed += int(maintenance.observations[table_name.replace(".", "/")]["bytes_freed"])
     assert freed > 0
@@ -396,11 +402,10 @@ def bucket_clean(
 def compacted(
     live_platform: LivePlatform, maintenance: RunResult, evolving: dict[str, Any]
 ) -> None:
-    from pyarrow import parquet as pq
-
     s3 = live_platform.s3()
+    cat = catalog(live_platform)
     for table_name, before in evolving["files_before"].items():
-        table = catalog(live_platform).load_table(table_name)
+        table = cat.load_table(table_name)
         now = _current_files(table)
         data = {p: f for p, f in now.items() if f.content.value == 0}
         deleted: dict[str, set[int]] = {}
@@ -430,14 +435,10 @@ def compacted(
 )
 def metadata_bounded(live_platform: LivePlatform, evolving: dict[str, Any], n: int) -> None:
     s3 = live_platform.s3()
+    cat = catalog(live_platform)
     for table_name in evolving["snapshots_before"]:
-        table = catalog(live_platform).load_table(table_name)
-        folder = table.location().split("://", 1)[-1] + "/metadata"
-        found = {
-            i.path
-            for i in s3.get_file_info(fs.FileSelector(folder))
-            if i.path.endswith(".metadata.json")
-        }
+        table = cat.load_table(table_name)
+        found = {p for p in _objects(s3, table) if p.endswith(".metadata.json")}
         assert table.metadata_location.split("://", 1)[-1] in found, table_name
         assert 1 < len(found) <= n + 1, (table_name, len(found))
 
