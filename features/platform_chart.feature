@@ -10,12 +10,23 @@ Feature: The floe-platform Helm chart, proven without a cluster
     Then helm reports "1 chart(s) linted, 0 chart(s) failed"
     When the chart is rendered with the values of "dev, staging, prod"
     Then every rendered object is valid against the Kubernetes 1.33 API schemas
-    And each render holds the services "postgresql, polaris, minio, dagster-webserver, otel-collector, jaeger, prometheus, grafana, marquez, marquez-web"
-    And each render holds the Deployments "dagster-daemon, code-customer-360, code-iot-telemetry, code-financial-risk" and the Jobs "minio-setup, polaris-bootstrap"
+    And each render holds the services "postgresql, polaris, minio, dagster-webserver, otel-collector, jaeger, prometheus, grafana, registry, opa, marquez, marquez-web"
+    And each render holds the Deployments "dagster-daemon, registry, opa, code-customer-360, code-iot-telemetry, code-financial-risk" and the Jobs "minio-setup, polaris-bootstrap"
     And the NodePorts of dev are "30181, 30300, 30301, 30400, 30900, 30901, 30990, 31686", staging's each 10 higher and prod's each 20 higher, so no two environments share one
     And every object of each render lives in the namespace "floe-<environment>" with the label floe.dev/environment, none is cluster-scoped, and every code server runs with FLOE_ENVIRONMENT set to its environment
     And every container runs as a non-root user of UID 10001 with a read-only root filesystem, no privilege escalation, no capabilities and CPU and memory limits
     And every container of a Deployment or StatefulSet has a readiness and a liveness probe
+    And OPA serves the policies of the ConfigMap "opa-policies" on its Service's port, its "promotion.rego" byte for byte demo/policies/promotion.rego
+    And OPA's API authorization, evaluated by floe's policy gate, answers these requests:
+      | method | path                         | allowed |
+      | POST   | /v1/data/floe/promotion/deny | yes     |
+      | GET    | /health                      | yes     |
+      | PUT    | /v1/policies/promotion.rego  | no      |
+      | DELETE | /v1/policies/promotion.rego  | no      |
+      | GET    | /v1/policies                 | no      |
+      | PUT    | /v1/data/floe/promotion      | no      |
+      | POST   | /v1/data/system/authz/allow  | no      |
+      | POST   | /v1/query                    | no      |
 
   @FR-049
   Scenario: Marquez is a sub-chart whose database the manifest chooses
@@ -29,9 +40,10 @@ Feature: The floe-platform Helm chart, proven without a cluster
   Scenario: Every credential in the chart is a Secret reference, never a literal
     When the chart is rendered with the values of "prod"
     Then every env var named like a password, secret, key, token or credential comes from a secretKeyRef or only from such vars
-    And the only Secret rendered is the credentials Secret, with 9 generated keys
+    And the only Secret rendered is the credentials Secret, with 11 generated keys and the registry's htpasswd entry
+    And the registry, started from its rendered config, Secret and env, answers 401 without a login and 200 to user "floe" with the Secret's "registry-password", the password the Dagster daemon holds
     And two renders generate different credential values, and none appears in a values file
-    And with global.existingSecret "ops-managed" no Secret is rendered and every secretKeyRef names "ops-managed" or a product principal's Secret
+    And with global.existingSecret "ops-managed" no Secret is rendered, every secret volume names "ops-managed" and every secretKeyRef names it or a product principal's Secret
 
   @FR-060
   Scenario: The rendered NetworkPolicies allow each declared flow and deny everything else
@@ -47,6 +59,8 @@ Feature: The floe-platform Helm chart, proven without a cluster
       | marquez-web       | postgresql  | 5432 |
       | dagster-webserver | minio       | 9000 |
       | user-code         | polaris     | 8182 |
+      | user-code         | registry    | 5100 |
+      | user-code         | opa         | 8282 |
     And the simulator denies a "staging" user-code pod reaching the "prod" PostgreSQL
 
   Scenario: checkov finds no failed check beyond the accepted ones, each accepted with its reason
@@ -64,6 +78,7 @@ Feature: The floe-platform Helm chart, proven without a cluster
       | postgresql: {prot: 5}                                                         | postgresql: Additional property prot is not allowed      |
       | marquez: {database: elsewhere}                                                | marquez.database must be one of the following            |
       | image: {tag: latest}                                                          | image.tag                                                |
+      | registry: {image: {tag: latest}}                                              | registry.image.tag                                       |
       | products: [{name: a, namespace: shop}, {name: b, namespace: shop}]            | 'shop' is owned by another product                       |
       | networkPolicy: {flows: [{from: nobody, to: postgresql, ports: [5432]}]}       | networkPolicy.flows.0.from                               |
 

@@ -7,15 +7,23 @@ import base64
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from pytest_bdd import parsers, then, when
 
 from floe.chart.values import SERVICE_FLOWS
+from floe.promotion.gates import POLICY_RULE
+from floe.promotion.policy_gate import Policies
 from steps.common import DEMO, PRODUCTS, ROOT, CommandResult
 from steps.compiler import _run
 
@@ -241,6 +249,62 @@ def probes(renders: dict[str, list[dict[str, Any]]]) -> None:
                 assert "readinessProbe" in c and "livenessProbe" in c, (env, where)
 
 
+@then(
+    parsers.parse(
+        'OPA serves the policies of the ConfigMap "{name}" on its Service\'s port, its '
+        '"{policy}" byte for byte demo/policies/{policy_again}'
+    )
+)
+def opa_policies(
+    renders: dict[str, list[dict[str, Any]]], name: str, policy: str, policy_again: str
+) -> None:
+    assert policy == policy_again
+    demo = (DEMO / "policies" / policy).read_bytes()
+    for env, docs in renders.items():
+        data = _of_kind(docs, "ConfigMap")[name]["data"]
+        assert sorted(data) == [policy, "system-authz.rego"], (env, sorted(data))
+        assert data[policy].encode() == demo, env
+        pod = _of_kind(docs, "Deployment")["opa"]["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        (policies,) = [m for m in container["volumeMounts"] if m["name"] == "policies"]
+        (volume,) = [v for v in pod["volumes"] if v["name"] == "policies"]
+        assert volume["configMap"]["name"] == f"{RELEASE}-{name}", env
+        (port,) = [p["port"] for p in _of_kind(docs, "Service")["opa"]["spec"]["ports"]]
+        assert container["args"] == [
+            "run",
+            "--server",
+            f"--addr=:{port}",
+            "--authorization=basic",
+            "--disable-telemetry",
+            "--ignore=.*",
+            policies["mountPath"],
+        ], env
+
+
+@then("OPA's API authorization, evaluated by floe's policy gate, answers these requests:")
+def opa_authorization(
+    tmp_path: Path, renders: dict[str, list[dict[str, Any]]], datatable: list[list[str]]
+) -> None:
+    header, *rows = datatable
+    assert header == ["method", "path", "allowed"]
+    # The one question floe's policy gate asks (floe/promotion/gates.py).
+    assert ["POST", f"/v1/data/{POLICY_RULE}", "yes"] in rows
+    for env, docs in renders.items():
+        folder = tmp_path / f"opa-{env}"
+        folder.mkdir()
+        for file, text in _of_kind(docs, "ConfigMap")["opa-policies"]["data"].items():
+            (folder / file).write_text(text, encoding="utf-8")
+        policies = Policies(folder)  # both files, loaded together as OPA loads them
+        verdicts = []
+        for method, path, _ in rows:
+            allowed = policies.evaluate(
+                "system/authz/allow", {"method": method, "path": path.strip("/").split("/")}
+            )
+            assert allowed in (True, False), (env, method, path, allowed)
+            verdicts.append([method, path, "yes" if allowed else "no"])
+        assert verdicts == rows, (env, verdicts)
+
+
 def _env(deployment: dict[str, Any]) -> dict[str, Any]:
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     return {e["name"]: e for e in container["env"]}
@@ -305,13 +369,19 @@ def env_from_secrets(renders: dict[str, list[dict[str, Any]]]) -> None:
 
 
 @then(
-    parsers.parse("the only Secret rendered is the credentials Secret, with {n:d} generated keys")
+    parsers.parse(
+        "the only Secret rendered is the credentials Secret, with {n:d} generated keys and the "
+        "registry's htpasswd entry"
+    )
 )
 def one_secret(renders: dict[str, list[dict[str, Any]]], n: int) -> None:
     for env, docs in renders.items():
         secrets = _of_kind(docs, "Secret")
         assert list(secrets) == ["credentials"], (env, list(secrets))
-        data = secrets["credentials"]["data"]
+        data = dict(secrets["credentials"]["data"])
+        # bcrypt (cost 10), the one hash the registry accepts; what it verifies is proven below.
+        htpasswd = base64.b64decode(data.pop("registry-htpasswd")).decode()
+        assert re.fullmatch(r"floe:\$2a\$10\$[./A-Za-z0-9]{53}", htpasswd), (env, htpasswd)
         assert len(data) == n, sorted(data)
         assert all(len(base64.b64decode(v)) == 32 for v in data.values()), env
 
@@ -331,8 +401,8 @@ def secrets_random(renders: dict[str, list[dict[str, Any]]]) -> None:
 
 @then(
     parsers.parse(
-        'with global.existingSecret "{name}" no Secret is rendered and every secretKeyRef names '
-        '"{same}" or a product principal\'s Secret'
+        'with global.existingSecret "{name}" no Secret is rendered, every secret volume names '
+        '"{same}" and every secretKeyRef names it or a product principal\'s Secret'
     )
 )
 def existing_secret(name: str, same: str) -> None:
@@ -349,6 +419,134 @@ def existing_secret(name: str, same: str) -> None:
     principals = {r for r in refs if r.startswith(f"{RELEASE}-principal-")}
     assert refs - principals == {same}, sorted(refs)
     assert len(principals) == len(PRODUCTS), sorted(principals)
+    mounted = [
+        (_suffix(d["metadata"]["name"]), v["secret"]["secretName"])
+        for d in docs
+        if d["kind"] in WORKLOADS
+        for v in d["spec"]["template"]["spec"].get("volumes", [])
+        if "secret" in v
+    ]
+    assert mounted == [("registry", same)], mounted
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _serving(args: list[str], env: dict[str, str], ready: str, log: Path) -> Iterator[None]:
+    """Runs a server until the block ends, once ``ready`` answers 200 (15 s at most)."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                if requests.get(ready, timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, (ready, log.read_text()[-3000:])
+            time.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _container_env(container: dict[str, Any], secret: dict[str, Any]) -> dict[str, str]:
+    """A container's environment as the kubelet builds it from the rendered Secret."""
+    values = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    env = {}
+    for e in container["env"]:
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        else:
+            ref = e["valueFrom"]["secretKeyRef"]
+            assert ref["name"] == secret["metadata"]["name"], e
+            env[e["name"]] = values[ref["key"]]
+    return env
+
+
+@then(
+    parsers.parse(
+        "the registry, started from its rendered config, Secret and env, answers 401 without a "
+        'login and 200 to user "{user}" with the Secret\'s "{key}", the password the Dagster '
+        "daemon holds"
+    )
+)
+def registry_login(
+    tmp_path: Path, renders: dict[str, list[dict[str, Any]]], user: str, key: str
+) -> None:
+    (env_name,) = renders
+    docs = renders[env_name]
+    secret = _of_kind(docs, "Secret")["credentials"]
+    password = base64.b64decode(secret["data"][key]).decode()
+    config_map = _of_kind(docs, "ConfigMap")["registry"]
+    config = yaml.safe_load(config_map["data"]["config.yml"])
+    pod = _of_kind(docs, "Deployment")["registry"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    # The config it serves is the ConfigMap's; the htpasswd file that config names is the
+    # Secret's registry-htpasswd, mounted.
+    assert container["command"][:2] == ["registry", "serve"]
+    served = mounts[container["command"][2]]
+    assert (volumes[served["name"]]["configMap"]["name"], served["subPath"]) == (
+        config_map["metadata"]["name"],
+        "config.yml",
+    )
+    auth_dir, auth_file = os.path.split(config["auth"]["htpasswd"]["path"])
+    auth = volumes[mounts[auth_dir]["name"]]["secret"]
+    assert auth["secretName"] == secret["metadata"]["name"], auth
+    assert auth["items"] == [{"key": "registry-htpasswd", "path": auth_file}], auth
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert (config["http"]["addr"], config["http"]["debug"]["addr"]) == (
+        f":{ports['http']}",
+        f":{ports['debug']}",
+    )
+    assert container["readinessProbe"]["httpGet"] == {"path": "/debug/health", "port": "debug"}
+    service = _of_kind(docs, "Service")["registry"]["spec"]
+    assert service["type"] == "ClusterIP"
+    assert [p["port"] for p in service["ports"]] == [ports["http"]]
+    # Blobs go through the registry, so its clients never need MinIO.
+    assert config["storage"]["redirect"] == {"disable": True}, config["storage"]
+
+    # The kubelet's part by hand: the same files and the env from the Secret; only the listen
+    # addresses and where the htpasswd file lies differ. Debian's Distribution 2.8 serves it.
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / "config.yml").write_text(config_map["data"]["config.yml"])
+    (folder / auth_file).write_bytes(base64.b64decode(secret["data"]["registry-htpasswd"]))
+    http, debug = _free_port(), _free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        **_container_env(container, secret),
+        "REGISTRY_HTTP_ADDR": f"127.0.0.1:{http}",
+        "REGISTRY_HTTP_DEBUG_ADDR": f"127.0.0.1:{debug}",
+        "REGISTRY_AUTH_HTPASSWD_PATH": str(folder / auth_file),
+    }
+    binary = shutil.which("docker-registry")
+    assert binary, "Distribution (Debian's docker-registry, the local target's registry) is missing"
+    url = f"http://127.0.0.1:{http}/v2/"
+    args = [binary, "serve", str(folder / "config.yml")]
+    with _serving(args, env, f"http://127.0.0.1:{debug}/debug/health", tmp_path / "registry.log"):
+        anonymous = requests.get(url, timeout=5)
+        assert anonymous.status_code == 401, anonymous.text
+        assert anonymous.headers["WWW-Authenticate"] == 'Basic realm="floe"'
+        wrong = requests.get(url, auth=(user, password + "x"), timeout=5)
+        assert wrong.status_code == 401, wrong.text
+        login = requests.get(url, auth=(user, password), timeout=5)
+        assert login.status_code == 200, (login.status_code, login.text)
+    daemon = _env(_of_kind(docs, "Deployment")["dagster-daemon"])
+    assert daemon["FLOE_REGISTRY_USER"] == {"name": "FLOE_REGISTRY_USER", "value": user}
+    assert daemon["FLOE_REGISTRY_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": secret["metadata"]["name"],
+        "key": key,
+    }
 
 
 def _simulate(policies: Path, src: tuple[str, str], dst: tuple[str, str], port: int) -> str:

@@ -29,6 +29,8 @@ Component = Literal[
     "marquez",
     "marquez-web",
     "marquez-db",
+    "registry",
+    "opa",
 ]
 
 
@@ -45,6 +47,10 @@ SERVICE_FLOWS: tuple[tuple[Component, Component, tuple[int, ...]], ...] = (
     ("dagster-webserver", "user-code", (4000,)),
     ("dagster-daemon", "postgresql", (5432,)),
     ("dagster-daemon", "user-code", (4000,)),
+    # Promotion runs beside the daemon: artifacts in the registry, the policy gate's verdict
+    # from OPA, the audit trail in PostgreSQL; product code never reaches either service.
+    ("dagster-daemon", "registry", (5100,)),
+    ("dagster-daemon", "opa", (8282,)),
     ("user-code", "postgresql", (5432,)),
     ("user-code", "polaris", (8181,)),
     ("user-code", "minio", (9000,)),
@@ -54,6 +60,7 @@ SERVICE_FLOWS: tuple[tuple[Component, Component, tuple[int, ...]], ...] = (
     ("polaris", "minio", (9000,)),
     ("polaris-bootstrap", "polaris", (8181,)),
     ("minio-setup", "minio", (9000,)),
+    ("registry", "minio", (9000,)),
     ("otel-collector", "jaeger", (4317,)),
     ("prometheus", "otel-collector", (8889,)),
     ("grafana", "prometheus", (9090,)),
@@ -230,6 +237,28 @@ class GrafanaValues(ExposedServiceValues):
     port: int
 
 
+class RegistryValues(FloeModel):
+    """The Distribution registry promotion keeps its OCI artifacts in (docs/promotion.md)."""
+
+    enabled: bool
+    image: Image
+    port: int = Field(ge=1, le=65535)
+    bucket: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="MinIO bucket of its blobs and manifests; the bucket job creates it.",
+    )
+    resources: Resources
+
+
+class OpaValues(FloeModel):
+    """OPA: promotion's policy gate over the chart's policies/*.rego."""
+
+    enabled: bool
+    image: Image
+    port: int = Field(ge=1, le=65535)
+    resources: Resources
+
+
 class MarquezValues(FloeModel):
     enabled: bool
     database: Literal["shared", "dedicated"] = Field(
@@ -259,4 +288,6 @@ class ChartValues(FloeModel):
     jaeger: ExposedServiceValues
     prometheus: ExposedServiceValues
     grafana: GrafanaValues
+    registry: RegistryValues
+    opa: OpaValues
     marquez: MarquezValues

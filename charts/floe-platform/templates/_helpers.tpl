@@ -47,6 +47,14 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- default (include "floe-platform.component.fullname" (list . "credentials")) .Values.global.existingSecret }}
 {{- end }}
 
+{{/*
+The registry's one login (floe's promotion and LOAD log in as it: FLOE_REGISTRY_USER defaults to
+it, like the local target's registry); its password is the Secret's registry-password.
+*/}}
+{{- define "floe-platform.registryUser" -}}
+floe
+{{- end }}
+
 {{/* An env var read from the credentials Secret. Call with (list $ "ENV_NAME" "secret-key"). */}}
 {{- define "floe-platform.secretEnv" -}}
 - name: {{ index . 1 }}

@@ -1,0 +1,1 @@
+../../../demo/policies/promotion.rego
