@@ -24,7 +24,7 @@ Feature: Platform Bootstrap & Service Health
     And the Iceberg REST catalog answers HTTP 200 with its configuration
     And S3 refuses an anonymous request with HTTP 403
     And PostgreSQL accepts the platform user "floe" with version 18
-    And floe platform status lists 11 healthy services, each with a pid
+    And floe platform status lists 12 healthy services, each with a pid
     And one healthy code server per served product, read by port by the webserver and the daemon
     And the trace store, Prometheus, the pushgateway and the lineage receiver answer their health endpoints
     And floe platform status reports a healthy check of each plugin the served products use: "catalog iceberg-rest, compute duckdb, compute spark, dbt dbt-core, lineage openlineage, orchestrator dagster, quality great-expectations, secrets env, storage s3, telemetry otlp"

@@ -36,6 +36,22 @@ from steps.common import DEMO, PLAIN_DBT, PRODUCTS
 
 PORT_OFFSET = int(os.environ.get("FLOE_TEST_PORT_OFFSET", "300"))
 
+# The local target's services besides the code servers, as `floe platform status` names them.
+PLATFORM_SERVICES = (
+    "dagster-daemon",
+    "dagster-webserver",
+    "dbt-server",
+    "lineage-receiver",
+    "phoenix",
+    "policy-gate",
+    "postgres",
+    "prometheus",
+    "pushgateway",
+    "registry",
+    "rotel",
+    "seaweedfs",
+)
+
 
 @dataclass
 class LivePlatform:
@@ -189,19 +205,7 @@ def pg_health(health: dict[str, Any], user: str, major: int) -> None:
 def status_lists(health: dict[str, Any], n: int) -> None:
     status = health["status"]
     platform_services = sorted(name for name in status if not name.startswith("code-server-"))
-    assert platform_services == [
-        "dagster-daemon",
-        "dagster-webserver",
-        "lineage-receiver",
-        "phoenix",
-        "policy-gate",
-        "postgres",
-        "prometheus",
-        "pushgateway",
-        "registry",
-        "rotel",
-        "seaweedfs",
-    ]
+    assert platform_services == list(PLATFORM_SERVICES)
     assert len(platform_services) == n
     assert all(s.healthy for s in status.values()), status
     assert all(isinstance(s.pid, int) and s.pid > 1 for s in status.values())
@@ -218,7 +222,7 @@ def code_servers_shared(live: LivePlatform, health: dict[str, Any]) -> None:
     )
     servers = {n.removeprefix("code-server-"): s for n, s in health["status"].items()}
     assert sorted(n for n in servers if n in products) == products
-    assert len(health["status"]) == 11 + len(products)
+    assert len(health["status"]) == len(PLATFORM_SERVICES) + len(products)
     # The workspace Dagster's processes were started with names each server's port.
     dagster_ws = live.settings.home / "dagster" / "workspace.yaml"
     entries = {

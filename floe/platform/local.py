@@ -34,6 +34,7 @@ START_TIMEOUT = {
     "lineage-receiver": 60,
     "registry": 30,
     "policy-gate": 30,
+    "dbt-server": 60,
 }
 DAGSTER = ("dagster-webserver", "dagster-daemon")
 # Storage gates everything else; Dagster and the lineage receiver need PostgreSQL's databases.
@@ -90,6 +91,7 @@ class LocalPlatform:
             obs.prometheus(s),
             promo.registry(s, secrets),
             promo.policy_gate(s),
+            services.dbt_server(s),
             *code_servers.servers(s, services.dagster_env(s, secrets)),
             *services.dagster_processes(s, secrets),
             obs.lineage_receiver(s, secrets),
@@ -109,6 +111,7 @@ class LocalPlatform:
             "lineage-receiver": f"{s.url('lineage')}/api/v1/namespaces",
             "registry": f"OCI {s.url('registry')}/v2/",
             "policy-gate": f"OPA data API {s.url('policy_gate')}/v1/data",
+            "dbt-server": f"unix socket {services.dbt_socket(s)}",
         }
 
     @contextmanager

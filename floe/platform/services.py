@@ -12,6 +12,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from floe.platform import catalog_access, environments
 from floe.platform import secrets as sec
 from floe.platform.process import ServiceProcess, base_env, drop_to
 from floe.platform.settings import PlatformSettings
+from floe.runtime.dbt_client import SOCKET_ENV as DBT_SERVER_ENV
 
 PG_USER = "floe"
 SEAWEEDFS_MEMORY_LIMIT = "300MiB"
@@ -423,10 +425,43 @@ def runtime_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> di
 
 
 def dagster_env(settings: PlatformSettings, secrets: dict[str, SecretStr]) -> dict[str, str]:
-    """What Dagster's processes and the runs they launch inherit."""
+    """What Dagster's processes and the runs they launch inherit; their dbt commands go to the
+    warm dbt server."""
     env = {**base_env(), **runtime_env(settings, secrets)}
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    env[DBT_SERVER_ENV] = str(dbt_socket(settings))
     return env
+
+
+def dbt_socket(settings: PlatformSettings) -> Path:
+    return settings.socket_dir / "dbt.sock"
+
+
+def _answers(socket_path: Path) -> bool:
+    """The server binds its socket once dbt is imported: a connection means ready."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(socket_path))
+    except OSError:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def dbt_server(settings: PlatformSettings) -> ServiceProcess:
+    """dbt imported once for every run's dbt commands (:mod:`floe.runtime.dbt_server`). It holds
+    no credentials: each command brings its own environment."""
+    path = dbt_socket(settings)
+    return ServiceProcess(
+        name="dbt-server",
+        command=[sys.executable, "-P", "-m", "floe.runtime.dbt_server", "--socket", str(path)],
+        run_dir=settings.run_dir,
+        log_dir=settings.log_dir,
+        env=base_env(),
+        cwd=settings.run_dir,
+        health=lambda: _answers(path),
+    )
 
 
 def dagster_processes(

@@ -32,6 +32,7 @@ from floe.runtime.translator import FloeTranslator
 READ_BACK_ATTEMPTS = 3
 COMMIT_RETRIES = 3
 PARTIAL_PARSE = "partial_parse.msgpack"
+KEPT_RUN_TARGETS = 10
 COMMIT_CONFLICT = re.compile(r"\b409\b|CommitFailed|commit conflict|conflicting", re.IGNORECASE)
 
 
@@ -80,8 +81,25 @@ def build_dbt_assets(compiled: CompiledArtifacts, base: Path) -> AssetsDefinitio
             ) from None
         finally:
             keep_partial_parse(Path(invocation.target_path), Path(dbt.project_dir))
+            prune_run_targets(Path(invocation.target_path))
 
     return _assets
+
+
+def prune_run_targets(run_target: Path, keep: int = KEPT_RUN_TARGETS) -> list[Path]:
+    """dagster-dbt writes each run's dbt output (compiled SQL, manifest, dbt.log: 2-3 MB) to a
+    folder of its own beside the project's ``target/`` and never removes one; a product on a
+    schedule filled the disk by that much a run. The newest ``keep`` stay for debugging."""
+    pattern = re.compile(re.escape(run_target.name.rsplit("-", 2)[0]) + r"-[0-9a-f]{7}-[0-9a-f]{7}")
+    try:
+        runs = [p for p in run_target.parent.iterdir() if p.is_dir() and pattern.fullmatch(p.name)]
+        runs.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+    removed = [p for p in runs[keep:] if p != run_target]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)  # another run may be removing it too
+    return removed
 
 
 def keep_partial_parse(run_target: Path, project_dir: Path) -> None:

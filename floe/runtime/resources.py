@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from floe.artifact.models import CompiledArtifacts
+from floe.runtime.dbt_client import SOCKET_ENV
 
 
 class FloeDbtCliResource(DbtCliResource):
@@ -48,6 +50,10 @@ def dbt_resource(compiled: CompiledArtifacts, base: Path) -> DbtCliResource:
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python, so a venv works without being on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
+    """The dbt installed beside this Python, so a venv works without being on PATH; on a
+    platform with a warm dbt server, ``floe-dbt``, which hands each command to it."""
+    bin_dir = Path(sys.executable).parent
+    if os.environ.get(SOCKET_ENV) and (bin_dir / "floe-dbt").is_file():
+        return str(bin_dir / "floe-dbt")
+    beside = bin_dir / "dbt"
     return str(beside) if beside.is_file() else (shutil.which("dbt") or "dbt")
