@@ -49,6 +49,10 @@ FIRST_WAVE = (
     "policy-gate",
 )
 GATES = ("postgres", "seaweedfs")
+# Needed from the first run on, not before: started last, its dbt import would otherwise compete
+# with the code servers' and the webserver's loading for two cores (a run finding it not yet up
+# runs plain dbt).
+LAST = ("dbt-server",)
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,8 @@ class LocalPlatform:
                 progress(f"stopped {name}")
         first = [svcs[n] for n in FIRST_WAVE]
         dagster = [svcs[n] for n in DAGSTER]
-        second = [svc for name, svc in svcs.items() if name not in (*FIRST_WAVE, *DAGSTER)]
+        last = [svcs[n] for n in LAST]
+        second = [svc for name, svc in svcs.items() if name not in (*FIRST_WAVE, *DAGSTER, *LAST)]
         for svc in first:
             progress(f"starting {svc.name}")
             svc.start()
@@ -182,7 +187,10 @@ class LocalPlatform:
         if changed and running:
             # 'up' with another workspace on a running platform: serve that one now.
             self._reload_workspace(progress)
-        for svc in [*first, *second, *dagster]:
+        for svc in last:
+            progress(f"starting {svc.name}")
+            svc.start()
+        for svc in [*first, *second, *dagster, *last]:
             if svc.name not in timings:
                 timings[svc.name] = self._wait(svc, progress)
         timings["total"] = round(time.monotonic() - started, 2)
