@@ -315,6 +315,11 @@ class DagsterClient:
         """Start a sensor (the daemon then ticks it); returns its new status."""
         selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
         data = self._query(START_SENSOR, {"s": {**selector, "sensorName": name}})["startSensor"]
+        if data.get("__typename") == "SensorNotFoundError":
+            # The webserver may hold the location as it was before its code server (re)started,
+            # e.g. loaded while the server was still loading: read it again, then ask once more.
+            self.reload(location)
+            data = self._query(START_SENSOR, {"s": {**selector, "sensorName": name}})["startSensor"]
         status = (data.get("sensorState") or {}).get("status")
         if status != "RUNNING":
             raise PlatformError(f"Dagster did not start sensor {name}: {data}")
