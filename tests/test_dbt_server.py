@@ -117,17 +117,22 @@ def _dbt_child(client: psutil.Process, server: Path, timeout: float = 120) -> ps
     raise AssertionError(f"no dbt child of {server} runs in {project}")
 
 
-def test_a_killed_client_leaves_no_dbt_running(server: Path, tmp_path: Path) -> None:
+def _slow_run(server: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], psutil.Process]:
+    """``floe-dbt run`` of the slow project through the server: (client, its dbt child)."""
     project = _slow_project(tmp_path / "slow")
-    env = {**os.environ, SOCKET_ENV: str(server)}
     client = subprocess.Popen(
         [str(BIN / "floe-dbt"), "run", "--profiles-dir", str(project)],
         cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        env={**os.environ, SOCKET_ENV: str(server)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    child = _dbt_child(psutil.Process(client.pid), server)
+    return client, _dbt_child(psutil.Process(client.pid), server)
+
+
+def test_a_killed_client_leaves_no_dbt_running(server: Path, tmp_path: Path) -> None:
+    client, child = _slow_run(server, tmp_path)
     client.send_signal(signal.SIGKILL)
     client.wait(timeout=10)
     gone, alive = psutil.wait_procs([child], timeout=15)
@@ -137,17 +142,7 @@ def test_a_killed_client_leaves_no_dbt_running(server: Path, tmp_path: Path) -> 
 def test_sigint_reaches_dbt_which_stops_with_its_interrupt_code(
     server: Path, tmp_path: Path
 ) -> None:
-    project = _slow_project(tmp_path / "slow")
-    env = {**os.environ, SOCKET_ENV: str(server)}
-    client = subprocess.Popen(
-        [str(BIN / "floe-dbt"), "run", "--profiles-dir", str(project)],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    child = _dbt_child(psutil.Process(client.pid), server)
+    client, child = _slow_run(server, tmp_path)
     time.sleep(2)  # into the model's query
     client.send_signal(signal.SIGINT)
     out, _ = client.communicate(timeout=60)
